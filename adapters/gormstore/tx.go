@@ -1,0 +1,39 @@
+package gormstore
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/orgkit/orgkit/ports"
+)
+
+var _ ports.UnitOfWork = (*Store)(nil)
+
+// repos binds the repositories to one *gorm.DB: the pool, or a transaction.
+type repos struct {
+	db      *gorm.DB
+	dialect Dialect
+}
+
+func (r repos) Organizations() ports.OrganizationRepo { return orgRepo(r) }
+func (r repos) Users() ports.UserRepo                 { return userRepo(r) }
+func (r repos) Memberships() ports.MembershipRepo     { return membershipRepo(r) }
+
+func (s *Store) repos() repos { return repos{db: s.db, dialect: s.dialect} }
+
+// Organizations returns the organization repository outside any transaction.
+func (s *Store) Organizations() ports.OrganizationRepo { return s.repos().Organizations() }
+
+// Users returns the user repository outside any transaction.
+func (s *Store) Users() ports.UserRepo { return s.repos().Users() }
+
+// Memberships returns the membership repository outside any transaction.
+func (s *Store) Memberships() ports.MembershipRepo { return s.repos().Memberships() }
+
+// Do runs fn in one transaction; this is the only place orgkit opens one.
+func (s *Store) Do(ctx context.Context, fn func(tx ports.Repos) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(repos{db: tx, dialect: s.dialect})
+	})
+}

@@ -1,0 +1,88 @@
+package app
+
+import (
+	"context"
+	"strings"
+
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+)
+
+// ConnectUser adds an existing user, found by email, to an organization with the
+// organization's default role (seed 000).
+// Errors: validation_error, organization_not_found, forbidden, user_not_found,
+// user_already_connected.
+func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int64, email string) (domain.Membership, error) {
+	email = strings.TrimSpace(email)
+	if !domain.ValidEmail(email) {
+		return domain.Membership{}, domain.InvalidField("email", "email must be a valid email address")
+	}
+	var m domain.Membership
+	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+		org, _, err := authorize(ctx, tx, p, orgID, domain.ActionMemberConnect, false)
+		if err != nil {
+			return err
+		}
+		u, err := tx.Users().GetByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		m = domain.Membership{OrganizationID: org.ID, UserID: u.ID, Role: org.Settings.DefaultRole, CreatedAt: s.clock.Now()}
+		if m, err = tx.Memberships().Create(ctx, m); err != nil {
+			return err
+		}
+		return tx.Users().SetCurrentOrganizationIfUnset(ctx, u.ID, org.ID)
+	})
+	return m, wrap("connect user", err)
+}
+
+// Me returns the caller with the ids of their organizations.
+func (s *Service) Me(ctx context.Context, p domain.Principal) (domain.Me, error) {
+	u, err := s.uow.Users().Get(ctx, p.User.ID)
+	if err != nil {
+		return domain.Me{}, wrap("me", err)
+	}
+	ids, err := s.uow.Memberships().OrganizationIDs(ctx, u.ID)
+	return domain.Me{User: u, OrganizationIDs: ids, Superadmin: p.Superadmin}, wrap("me", err)
+}
+
+// SwitchOrganization makes orgID the caller's current organization.
+// Errors: organization_not_found, forbidden (not a member; superadmins may switch anywhere).
+func (s *Service) SwitchOrganization(ctx context.Context, p domain.Principal, orgID int64) (domain.Me, error) {
+	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionOrgRead, false); err != nil {
+			return err
+		}
+		return tx.Users().SetCurrentOrganization(ctx, p.User.ID, orgID)
+	})
+	if err != nil {
+		return domain.Me{}, wrap("switch organization", err)
+	}
+	return s.Me(ctx, p)
+}
+
+// OrganizationContext resolves the organization a request acts in: the explicit id (from
+// X-Organization-ID), else the caller's current organization. The caller must be a member
+// (or a superadmin, whose role is then empty).
+// Errors: validation_error (no organization to act in), organization_not_found, forbidden.
+func (s *Service) OrganizationContext(ctx context.Context, p domain.Principal, orgID *int64) (domain.Organization, domain.Role, error) {
+	if orgID == nil {
+		orgID = p.User.CurrentOrganizationID
+	}
+	if orgID == nil {
+		return domain.Organization{}, "", domain.InvalidField("X-Organization-ID", "no organization selected: send X-Organization-ID or switch organization first")
+	}
+	org, role, err := authorize(ctx, s.uow, p, *orgID, domain.ActionOrgRead, false)
+	return org, role, wrap("organization context", err)
+}
+
+// SetSuperadmin grants or revokes the platform superadmin role of the user with email
+// (`orgkit superadmin grant|revoke`). The user must have signed in once.
+// Errors: validation_error, user_not_found.
+func (s *Service) SetSuperadmin(ctx context.Context, email string, on bool) (domain.User, error) {
+	if !domain.ValidEmail(email) {
+		return domain.User{}, domain.InvalidField("email", "email must be a valid email address")
+	}
+	u, err := s.uow.Users().SetSuperadmin(ctx, email, on)
+	return u, wrap("set superadmin", err)
+}

@@ -1,0 +1,113 @@
+package app
+
+import (
+	"context"
+
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+)
+
+// NewOrganization is the input of CreateOrganization.
+type NewOrganization struct {
+	Organization domain.Organization // Name, Slug and optional fields; the rest is ignored
+	Settings     *domain.SettingsPatch
+	Metadata     domain.Metadata
+}
+
+// CreateOrganization creates an organization and makes its creator the owner (seed 001).
+// Errors: forbidden (not a superadmin), validation_error, slug_taken.
+func (s *Service) CreateOrganization(ctx context.Context, p domain.Principal, in NewOrganization) (domain.Organization, error) {
+	if !p.Can(domain.ActionOrgCreate, "") {
+		return domain.Organization{}, domain.ErrForbidden
+	}
+	o := in.Organization
+	now := s.clock.Now()
+	o.ID, o.Status, o.Settings, o.Metadata = 0, domain.StatusActive, domain.DefaultSettings(), in.Metadata
+	if in.Settings != nil {
+		o.Settings = in.Settings.Apply(o.Settings)
+	}
+	if o.Metadata == nil {
+		o.Metadata = domain.Metadata{}
+	}
+	o.CreatedAt, o.UpdatedAt = now, now
+	if err := o.Validate(); err != nil {
+		return domain.Organization{}, err
+	}
+	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+		var err error
+		if o, err = tx.Organizations().Create(ctx, o); err != nil {
+			return err
+		}
+		m := domain.Membership{OrganizationID: o.ID, UserID: p.User.ID, Role: domain.RoleOwner, CreatedAt: now}
+		if _, err = tx.Memberships().Create(ctx, m); err != nil {
+			return err
+		}
+		if err = tx.Users().SetCurrentOrganizationIfUnset(ctx, p.User.ID, o.ID); err != nil {
+			return err
+		}
+		o.MembersCount = 1
+		return nil
+	})
+	return o, wrap("create organization", err)
+}
+
+// GetOrganization returns an organization to its members and superadmins.
+// Errors: organization_not_found, forbidden.
+func (s *Service) GetOrganization(ctx context.Context, p domain.Principal, id int64) (domain.Organization, error) {
+	org, _, err := authorize(ctx, s.uow, p, id, domain.ActionOrgRead, false)
+	return org, wrap("get organization", err)
+}
+
+// GetOrganizationBySlug is GetOrganization by slug (seed 002).
+// Errors: organization_not_found, forbidden.
+func (s *Service) GetOrganizationBySlug(ctx context.Context, p domain.Principal, slug string) (domain.Organization, error) {
+	org, err := s.uow.Organizations().GetBySlug(ctx, slug)
+	if err != nil {
+		return org, wrap("get organization by slug", err)
+	}
+	return s.GetOrganization(ctx, p, org.ID)
+}
+
+// ListOrganizations lists the caller's organizations, or all of them for superadmins.
+func (s *Service) ListOrganizations(ctx context.Context, p domain.Principal, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {
+	q.MemberID = nil
+	if !p.Can(domain.ActionListAll, "") {
+		q.MemberID = &p.User.ID
+	}
+	page, err := s.uow.Organizations().List(ctx, q)
+	return page, wrap("list organizations", err)
+}
+
+// UpdateOrganization applies a partial update. Changing the status is superadmin-only.
+// Errors: organization_not_found, forbidden, validation_error.
+func (s *Service) UpdateOrganization(ctx context.Context, p domain.Principal, id int64, patch domain.OrganizationPatch) (domain.Organization, error) {
+	var out domain.Organization
+	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+		org, role, err := authorize(ctx, tx, p, id, domain.ActionOrgUpdate, true)
+		if err != nil {
+			return err
+		}
+		if patch.TouchesStatus() && !p.Can(domain.ActionOrgSetStatus, role) {
+			return domain.ErrForbidden
+		}
+		next, cols, err := patch.Apply(org)
+		if err != nil {
+			return err
+		}
+		next.UpdatedAt = s.clock.Now()
+		out, err = tx.Organizations().Update(ctx, next, cols)
+		return err
+	})
+	return out, wrap("update organization", err)
+}
+
+// DeleteOrganization removes an organization and everything that belongs to it.
+// Errors: forbidden (not a superadmin), organization_not_found.
+func (s *Service) DeleteOrganization(ctx context.Context, p domain.Principal, id int64) error {
+	if !p.Can(domain.ActionOrgDelete, "") {
+		return domain.ErrForbidden
+	}
+	return wrap("delete organization", s.uow.Do(ctx, func(tx ports.Repos) error {
+		return tx.Organizations().Delete(ctx, id)
+	}))
+}

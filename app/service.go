@@ -1,0 +1,72 @@
+// Package app holds orgkit's use cases: one method per operation, each deciding
+// authorization through the domain policy and running its writes in one transaction.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+)
+
+// Config is the app's share of the service configuration.
+type Config struct {
+	// SuperadminEmails are platform superadmins by configuration (ORGKIT_SUPERADMIN_EMAILS).
+	SuperadminEmails []string
+}
+
+// Service runs the use cases. It is safe for concurrent use.
+type Service struct {
+	uow         ports.UnitOfWork
+	clock       ports.Clock
+	superadmins map[string]bool
+}
+
+// New builds a Service.
+func New(uow ports.UnitOfWork, clock ports.Clock, cfg Config) *Service {
+	s := &Service{uow: uow, clock: clock, superadmins: map[string]bool{}}
+	for _, e := range cfg.SuperadminEmails {
+		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
+			s.superadmins[e] = true
+		}
+	}
+	return s
+}
+
+// Ready reports whether the service can serve requests (its database answers).
+func (s *Service) Ready(ctx context.Context) error { return s.uow.Ping(ctx) }
+
+// authorize loads the organization and the principal's role in it and checks the policy.
+// A missing organization is organization_not_found before any permission check (seed 000).
+func authorize(ctx context.Context, r ports.Repos, p domain.Principal, orgID int64, a domain.Action, lock bool) (domain.Organization, domain.Role, error) {
+	get := r.Organizations().Get
+	if lock {
+		get = r.Organizations().GetForUpdate
+	}
+	org, err := get(ctx, orgID)
+	if err != nil {
+		return org, "", err
+	}
+	role, err := r.Memberships().Role(ctx, orgID, p.User.ID)
+	if err != nil {
+		return org, "", err
+	}
+	if !p.Can(a, role) {
+		return org, role, domain.ErrForbidden
+	}
+	return org, role, nil
+}
+
+func wrap(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *domain.Error
+	if errors.As(err, &de) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

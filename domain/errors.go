@@ -1,0 +1,117 @@
+// Package domain holds orgkit's entities, value objects, invariants, role policy and typed
+// errors. It imports only the standard library so every other layer can depend on it.
+package domain
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, machine-readable error code. It is part of the public API: the HTTP
+// adapter maps each code to a status in one table and clients switch on it.
+type Code string
+
+// The error codes of seed 000, plus the few the service needs beyond it.
+const (
+	CodeValidation           Code = "validation_error"
+	CodeUnauthorized         Code = "unauthorized"
+	CodeForbidden            Code = "forbidden"
+	CodeNotFound             Code = "not_found"
+	CodeOrganizationNotFound Code = "organization_not_found"
+	CodeUserNotFound         Code = "user_not_found"
+	CodeSlugTaken            Code = "slug_taken"
+	CodeUserAlreadyConnected Code = "user_already_connected"
+	CodeEmailTaken           Code = "email_taken"
+	CodeRateLimited          Code = "rate_limited"
+	CodePayloadTooLarge      Code = "payload_too_large"
+	CodeUnavailable          Code = "service_unavailable"
+	CodeInternal             Code = "internal_error"
+)
+
+// FieldError names one invalid input field and why it is invalid.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is the one error type of orgkit. Errors compare equal under errors.Is when their
+// codes match, so callers test `errors.Is(err, domain.ErrSlugTaken)` whatever the message.
+type Error struct {
+	Code    Code
+	Message string
+	Details []FieldError
+}
+
+func (e *Error) Error() string {
+	if len(e.Details) == 0 {
+		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	}
+	return fmt.Sprintf("%s: %s %v", e.Code, e.Message, e.Details)
+}
+
+// Is reports whether target is a *Error with the same code.
+func (e *Error) Is(target error) bool {
+	var t *Error
+	return errors.As(target, &t) && t.Code == e.Code
+}
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Sentinels for errors.Is; their messages are the defaults answered to clients.
+var (
+	ErrUnauthorized         = &Error{Code: CodeUnauthorized, Message: "missing or invalid auth token"}
+	ErrForbidden            = &Error{Code: CodeForbidden, Message: "insufficient permissions"}
+	ErrNotFound             = &Error{Code: CodeNotFound, Message: "resource not found"}
+	ErrOrganizationNotFound = &Error{Code: CodeOrganizationNotFound, Message: "organization not found"}
+	ErrUserNotFound         = &Error{Code: CodeUserNotFound, Message: "user not found"}
+	ErrSlugTaken            = &Error{Code: CodeSlugTaken, Message: "an organization with this slug already exists"}
+	ErrUserAlreadyConnected = &Error{Code: CodeUserAlreadyConnected, Message: "user already belongs to this organization"}
+	ErrEmailTaken           = &Error{Code: CodeEmailTaken, Message: "another user already has this email"}
+	ErrValidation           = &Error{Code: CodeValidation, Message: "input validation failed"}
+)
+
+// CodeOf returns the code of err, or CodeInternal when err carries none.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// Validation collects field errors; Err returns nil when none were added, so validators
+// report every bad field at once instead of the first.
+type Validation struct{ fields []FieldError }
+
+// Add records that field is invalid.
+func (v *Validation) Add(field, format string, args ...any) {
+	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+// Merge appends the details of err when it is a validation error and returns false otherwise.
+func (v *Validation) Merge(err error) bool {
+	var e *Error
+	if errors.As(err, &e) && e.Code == CodeValidation {
+		v.fields = append(v.fields, e.Details...)
+		return true
+	}
+	return false
+}
+
+// Err returns the collected validation error, or nil.
+func (v *Validation) Err() error {
+	if len(v.fields) == 0 {
+		return nil
+	}
+	return &Error{Code: CodeValidation, Message: "input validation failed", Details: v.fields}
+}
+
+// InvalidField is a validation error for a single field.
+func InvalidField(field, format string, args ...any) error {
+	var v Validation
+	v.Add(field, format, args...)
+	return v.Err()
+}
