@@ -24,6 +24,7 @@ const (
 	CodeEmailTaken           Code = "email_taken"
 	CodeRateLimited          Code = "rate_limited"
 	CodePayloadTooLarge      Code = "payload_too_large"
+	CodeMethodNotAllowed     Code = "method_not_allowed"
 	CodeUnavailable          Code = "service_unavailable"
 	CodeInternal             Code = "internal_error"
 )

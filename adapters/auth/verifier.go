@@ -1,0 +1,158 @@
+// Package auth verifies bearer JWTs: HS256 with a shared secret (development and tests) and
+// RS256/ES256/EdDSA through a JWKS endpoint (Clerk session tokens, any OIDC issuer).
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/MicahParks/keyfunc/v3"
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+)
+
+// Config selects the accepted tokens.
+type Config struct {
+	HS256Secret []byte // accepts HS256 tokens when set
+	JWKSURL     string // accepts asymmetric tokens signed by a key from this set when set
+	Issuer      string // `iss` must equal it when set
+	Audience    string // `aud` must contain it when set
+	EmailClaim  string // claim carrying the email; "email" when empty
+	Leeway      time.Duration
+}
+
+// Verifier implements ports.Authenticator.
+type Verifier struct {
+	cfg  Config
+	jwks keyfunc.Keyfunc
+}
+
+var _ ports.Authenticator = (*Verifier)(nil)
+
+var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// New builds a Verifier. With a JWKS URL it fetches the key set in the background until ctx
+// ends, so a slow identity provider does not stop the service from starting.
+func New(ctx context.Context, cfg Config) (*Verifier, error) {
+	if len(cfg.HS256Secret) == 0 && cfg.JWKSURL == "" {
+		return nil, errors.New("auth: set ORGKIT_AUTH_HS256_SECRET or ORGKIT_AUTH_JWKS_URL")
+	}
+	if cfg.EmailClaim == "" {
+		cfg.EmailClaim = "email"
+	}
+	if cfg.Leeway == 0 {
+		cfg.Leeway = 30 * time.Second
+	}
+	v := &Verifier{cfg: cfg}
+	if cfg.JWKSURL != "" {
+		kf, err := keyfunc.NewDefaultCtx(ctx, []string{cfg.JWKSURL})
+		if err != nil {
+			return nil, fmt.Errorf("auth: jwks %s: %w", cfg.JWKSURL, err)
+		}
+		v.jwks = kf
+	}
+	return v, nil
+}
+
+// Authenticate verifies token and returns its identity. Errors: unauthorized.
+func (v *Verifier) Authenticate(ctx context.Context, token string) (domain.Identity, error) {
+	opts := []jwt.ParserOption{
+		jwt.WithValidMethods(v.methods()), jwt.WithLeeway(v.cfg.Leeway),
+		jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
+	}
+	if v.cfg.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(v.cfg.Issuer))
+	}
+	if v.cfg.Audience != "" {
+		opts = append(opts, jwt.WithAudience(v.cfg.Audience))
+	}
+	claims := jwt.MapClaims{}
+	_, err := jwt.ParseWithClaims(token, claims, v.keyfunc(ctx), opts...)
+	if err != nil {
+		return domain.Identity{}, &domain.Error{Code: domain.CodeUnauthorized, Message: tokenMessage(err)}
+	}
+	id := domain.Identity{}
+	id.Subject, _ = claims["sub"].(string)
+	id.Email, _ = claims[v.cfg.EmailClaim].(string)
+	id.Name, _ = claims["name"].(string)
+	if b, ok := claims["email_verified"].(bool); ok {
+		id.EmailVerified = &b
+	}
+	if id.Subject == "" {
+		return domain.Identity{}, &domain.Error{Code: domain.CodeUnauthorized, Message: "token has no sub claim"}
+	}
+	return id, nil
+}
+
+func (v *Verifier) methods() []string {
+	var m []string
+	if len(v.cfg.HS256Secret) > 0 {
+		m = append(m, "HS256")
+	}
+	if v.jwks != nil {
+		m = append(m, asymmetric...)
+	}
+	return m
+}
+
+// keyfunc picks the key by algorithm family, so an HS256 token can never be checked against
+// a public key (the classic algorithm-confusion attack) nor an RS256 one against the secret.
+func (v *Verifier) keyfunc(ctx context.Context) jwt.Keyfunc {
+	return func(t *jwt.Token) (any, error) {
+		if t.Method.Alg() == "HS256" {
+			return v.cfg.HS256Secret, nil
+		}
+		return v.jwks.KeyfuncCtx(ctx)(t)
+	}
+}
+
+func tokenMessage(err error) string {
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return "token is expired"
+	case errors.Is(err, jwt.ErrTokenNotValidYet), errors.Is(err, jwt.ErrTokenUsedBeforeIssued):
+		return "token is not valid yet"
+	case errors.Is(err, jwt.ErrTokenMalformed):
+		return "token is malformed"
+	case errors.Is(err, jwt.ErrTokenSignatureInvalid), errors.Is(err, jwt.ErrTokenUnverifiable):
+		return "token signature is invalid"
+	case errors.Is(err, jwt.ErrTokenInvalidIssuer):
+		return "token issuer is not accepted"
+	case errors.Is(err, jwt.ErrTokenInvalidAudience):
+		return "token audience is not accepted"
+	case errors.Is(err, jwt.ErrTokenRequiredClaimMissing):
+		return "token lacks a required claim"
+	default:
+		return "token is invalid"
+	}
+}
+
+// MintHS256 signs a development token (`orgkit token`) that cfg accepts.
+func MintHS256(cfg Config, id domain.Identity, ttl time.Duration, now time.Time) (string, error) {
+	if len(cfg.HS256Secret) == 0 {
+		return "", errors.New("auth: no HS256 secret to sign with")
+	}
+	claims := jwt.MapClaims{"sub": id.Subject, "iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(ttl).Unix()}
+	if id.Email != "" {
+		claim := cfg.EmailClaim
+		if claim == "" {
+			claim = "email"
+		}
+		claims[claim] = id.Email
+		claims["email_verified"] = true
+	}
+	if id.Name != "" {
+		claims["name"] = id.Name
+	}
+	if cfg.Issuer != "" {
+		claims["iss"] = cfg.Issuer
+	}
+	if cfg.Audience != "" {
+		claims["aud"] = cfg.Audience
+	}
+	return jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(cfg.HS256Secret)
+}

@@ -1,0 +1,150 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"sort"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/orgkit/orgkit/domain"
+)
+
+// object is a decoded JSON object body whose fields are read one by one, so that each bad
+// field is reported by name, JSON null can be told from absence, and unknown fields are
+// refused instead of silently dropped.
+type object struct {
+	fields map[string]json.RawMessage
+	seen   map[string]bool
+	prefix string
+	v      *domain.Validation
+}
+
+// readObject reads the request body as one JSON object.
+func readObject(c *gin.Context, v *domain.Validation) (*object, error) {
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		if isTooLarge(err) {
+			return nil, errTooLarge
+		}
+		return nil, domain.InvalidField("body", "could not read the request body")
+	}
+	return parseObject(raw, "", v)
+}
+
+func parseObject(raw []byte, prefix string, v *domain.Validation) (*object, error) {
+	field := prefix
+	if field == "" {
+		field = "body"
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var fields map[string]json.RawMessage
+	if err := dec.Decode(&fields); err != nil || fields == nil || dec.More() {
+		return nil, domain.InvalidField(field, "%s must be a JSON object", field)
+	}
+	return &object{fields: fields, seen: map[string]bool{}, prefix: prefix, v: v}, nil
+}
+
+func (o *object) name(key string) string {
+	if o.prefix == "" {
+		return key
+	}
+	return o.prefix + "." + key
+}
+
+// raw returns the field's JSON, whether it was present, and whether it was null.
+func (o *object) raw(key string) (json.RawMessage, bool, bool) {
+	o.seen[key] = true
+	r, ok := o.fields[key]
+	return r, ok, ok && bytes.Equal(bytes.TrimSpace(r), []byte("null"))
+}
+
+// decode reads a present, non-null field into dst and reports whether it did.
+func decode[T any](o *object, key, want string, dst *T) bool {
+	r, ok, null := o.raw(key)
+	if !ok || null {
+		return false
+	}
+	if err := json.Unmarshal(r, dst); err != nil {
+		o.v.Add(o.name(key), "%s must be %s", o.name(key), want)
+		return false
+	}
+	return true
+}
+
+// optional reads a field of a partial update: absent, null (clear) or a value.
+func optional[T any](o *object, key, want string) domain.Optional[T] {
+	_, ok, null := o.raw(key)
+	if null {
+		return domain.Optional[T]{Set: true}
+	}
+	var v T
+	if ok && decode(o, key, want, &v) {
+		return domain.Some(v)
+	}
+	return domain.Optional[T]{}
+}
+
+// ptr reads an optional field where null means the same as absent.
+func ptr[T any](o *object, key, want string) *T {
+	var v T
+	if decode(o, key, want, &v) {
+		return &v
+	}
+	return nil
+}
+
+// forbid reports keys that may not be sent.
+func (o *object) forbid(reason string, keys ...string) {
+	for _, k := range keys {
+		o.seen[k] = true
+		if _, ok := o.fields[k]; ok {
+			o.v.Add(o.name(k), "%s %s", o.name(k), reason)
+		}
+	}
+}
+
+// rejectUnknown reports every field not read so far.
+func (o *object) rejectUnknown() {
+	var unknown []string
+	for k := range o.fields {
+		if !o.seen[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		o.v.Add(o.name(k), "unknown field %s", o.name(k))
+	}
+}
+
+// sub reads a nested object field; nil when absent, null or not an object (reported).
+func (o *object) sub(key string) *object {
+	r, ok, null := o.raw(key)
+	if !ok || null {
+		return nil
+	}
+	child, err := parseObject(r, o.name(key), o.v)
+	if err != nil {
+		o.v.Merge(err)
+		return nil
+	}
+	return child
+}
+
+// isNull reports whether key was sent as JSON null.
+func (o *object) isNull(key string) bool {
+	_, _, null := o.raw(key)
+	return null
+}
+
+// required reads a field that must be present and non-null.
+func required[T any](o *object, key, want string, dst *T) {
+	if _, ok, null := o.raw(key); !ok || null {
+		o.v.Add(o.name(key), "%s is required", o.name(key))
+		return
+	}
+	decode(o, key, want, dst)
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+)
+
+// config is DESIGN.md's configuration contract: every ORGKIT_* variable, mirrored by a flag
+// of `orgkit serve` that defaults to the variable's value.
+type config struct {
+	HTTPAddr         string
+	DatabaseURL      string
+	RedisURL         string
+	AuthHS256Secret  string
+	AuthJWKSURL      string
+	AuthIssuer       string
+	AuthAudience     string
+	AuthEmailClaim   string
+	SuperadminEmails string
+	VaultKeys        string
+	DNSResolvers     string
+	VerifyPrefix     string
+	ResolveCacheTTL  time.Duration
+	LogLevel         string
+	LogFormat        string
+	DataDir          string
+	TrustedProxies   string
+	Dev              bool
+}
+
+type setting struct {
+	flag, env, def, usage string
+	dst                   *string
+}
+
+func (c *config) settings() []setting {
+	return []setting{
+		{"http-addr", "ORGKIT_HTTP_ADDR", "127.0.0.1:8080", "listen address", &c.HTTPAddr},
+		{"database-url", "ORGKIT_DATABASE_URL", "sqlite:orgkit.db", "postgres://… or sqlite:<path>", &c.DatabaseURL},
+		{"redis-url", "ORGKIT_REDIS_URL", "", "redis://… for the shared cache and rate limits (empty: in-process)", &c.RedisURL},
+		{"auth-hs256-secret", "ORGKIT_AUTH_HS256_SECRET", "", "shared secret for HS256 tokens", &c.AuthHS256Secret},
+		{"auth-jwks-url", "ORGKIT_AUTH_JWKS_URL", "", "JWKS endpoint of the identity provider", &c.AuthJWKSURL},
+		{"auth-issuer", "ORGKIT_AUTH_ISSUER", "", "required token issuer (iss)", &c.AuthIssuer},
+		{"auth-audience", "ORGKIT_AUTH_AUDIENCE", "", "required token audience (aud)", &c.AuthAudience},
+		{"auth-email-claim", "ORGKIT_AUTH_EMAIL_CLAIM", "email", "claim that carries the user's email", &c.AuthEmailClaim},
+		{"superadmin-emails", "ORGKIT_SUPERADMIN_EMAILS", "", "comma-separated platform superadmin emails", &c.SuperadminEmails},
+		{"vault-keys", "ORGKIT_VAULT_KEYS", "", "id:base64(32 bytes)[,…]; the first seals, all open", &c.VaultKeys},
+		{"dns-resolvers", "ORGKIT_DNS_RESOLVERS", "", "host:port list for TXT verification (empty: /etc/resolv.conf)", &c.DNSResolvers},
+		{"domain-verification-prefix", "ORGKIT_DOMAIN_VERIFICATION_PREFIX", "_orgkit-verification", "TXT host is <prefix>.<domain>", &c.VerifyPrefix},
+		{"log-level", "ORGKIT_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
+		{"log-format", "ORGKIT_LOG_FORMAT", "json", "json or text", &c.LogFormat},
+		{"data-dir", "ORGKIT_DATA_DIR", ".orgkit", "where serve --dev keeps its generated secrets", &c.DataDir},
+		{"trusted-proxies", "ORGKIT_TRUSTED_PROXIES", "", "comma-separated proxy CIDRs whose X-Forwarded-For is trusted", &c.TrustedProxies},
+	}
+}
+
+// register adds the configuration flags to fs, defaulting each to its variable.
+func (c *config) register(fs *flag.FlagSet, getenv func(string) string) {
+	for _, s := range c.settings() {
+		def := getenv(s.env)
+		if def == "" {
+			def = s.def
+		}
+		fs.StringVar(s.dst, s.flag, def, fmt.Sprintf("%s (%s)", s.usage, s.env))
+	}
+	ttl := getenv("ORGKIT_RESOLVE_CACHE_TTL")
+	if ttl == "" {
+		ttl = "5m"
+	}
+	d, err := time.ParseDuration(ttl)
+	if err != nil {
+		d = -1 // reported by validate, where errors have somewhere to go
+	}
+	fs.DurationVar(&c.ResolveCacheTTL, "resolve-cache-ttl", d, "resolve cache lifetime (ORGKIT_RESOLVE_CACHE_TTL)")
+}
+
+func (c *config) validate() error {
+	if c.ResolveCacheTTL < 0 {
+		return fmt.Errorf("ORGKIT_RESOLVE_CACHE_TTL must be a positive duration such as 5m")
+	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return err
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return fmt.Errorf("ORGKIT_LOG_FORMAT must be json or text, not %q", c.LogFormat)
+	}
+	return nil
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("ORGKIT_LOG_LEVEL must be debug, info, warn or error, not %q", s)
+	}
+	return l, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

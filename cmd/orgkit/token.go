@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	iofs "io/fs"
+	"time"
+
+	"github.com/orgkit/orgkit/adapters/auth"
+	"github.com/orgkit/orgkit/domain"
+)
+
+// token mints an HS256 token with ORGKIT_AUTH_HS256_SECRET, or with the secret that
+// `serve --dev` keeps in the data directory.
+func token(_ context.Context, e env, args []string) error {
+	var cfg config
+	var id domain.Identity
+	var ttl time.Duration
+	fs := newFlags(e, "token", "--sub SUBJECT --email EMAIL [--name NAME] [--ttl 1h]")
+	cfg.register(fs, e.getenv)
+	fs.StringVar(&id.Subject, "sub", "", "subject (the identity provider's user id)")
+	fs.StringVar(&id.Email, "email", "", "email claim")
+	fs.StringVar(&id.Name, "name", "", "name claim")
+	fs.DurationVar(&ttl, "ttl", time.Hour, "lifetime")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if id.Subject == "" || id.Email == "" || ttl <= 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: --sub and --email are required and --ttl must be positive", errUsage)
+	}
+	if cfg.AuthHS256Secret == "" {
+		secret, err := readDevSecret(cfg.DataDir)
+		if errors.Is(err, iofs.ErrNotExist) {
+			return errors.New("no HS256 secret: set ORGKIT_AUTH_HS256_SECRET, or run `orgkit serve --dev` once to generate one")
+		}
+		if err != nil {
+			return err
+		}
+		cfg.AuthHS256Secret = secret
+	}
+	tok, err := auth.MintHS256(authConfig(cfg), id, ttl, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, tok)
+	return nil
+}
