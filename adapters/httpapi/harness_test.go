@@ -1,0 +1,229 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/orgkit/orgkit/adapters/auth"
+	"github.com/orgkit/orgkit/adapters/gormstore"
+	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
+	"github.com/orgkit/orgkit/adapters/httpapi"
+	"github.com/orgkit/orgkit/app"
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.TestMode)
+	os.Exit(m.Run())
+}
+
+const rootEmail = "root@example.com" // superadmin by configuration
+
+// harness is the whole HTTP stack on a real database, served over real HTTP.
+type harness struct {
+	t      *testing.T
+	store  *gormstore.Store
+	router *gin.Engine
+	srv    *httptest.Server
+	authn  auth.Config
+	logs   *syncBuffer
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newHarness(t *testing.T, d gormstore.Dialect) *harness {
+	t.Helper()
+	h := &harness{t: t, store: gormtest.Open(t, d), logs: &syncBuffer{},
+		authn: auth.Config{HS256Secret: []byte("test-secret-0123456789abcdef0123")}}
+	authn, err := auth.New(context.Background(), h.authn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := app.New(h.store, ports.SystemClock{}, app.Config{SuperadminEmails: []string{rootEmail}})
+	log := slog.New(slog.NewJSONHandler(h.logs, nil))
+	h.router, err = httpapi.New(svc, authn, httpapi.Options{Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = httptest.NewServer(h.router)
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+// sqlite is the default harness; tests that must hold on both databases use eachDialect.
+func sqlite(t *testing.T) *harness { return newHarness(t, gormstore.SQLite) }
+
+func eachDialect(t *testing.T, fn func(t *testing.T, h *harness)) {
+	for _, d := range gormtest.Dialects() {
+		t.Run(string(d), func(t *testing.T) { fn(t, newHarness(t, d)) })
+	}
+}
+
+// token mints a valid token for a user; the email doubles as the subject.
+func (h *harness) token(email string) string {
+	h.t.Helper()
+	tok, err := auth.MintHS256(h.authn, domain.Identity{Subject: "sub|" + email, Email: email}, time.Hour, time.Now())
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok
+}
+
+type response struct {
+	Status int
+	Header http.Header
+	Raw    []byte
+	Body   map[string]any
+}
+
+func (r response) data() map[string]any { m, _ := r.Body["data"].(map[string]any); return m }
+
+func (r response) errCode() string {
+	e, _ := r.Body["error"].(map[string]any)
+	s, _ := e["code"].(string)
+	return s
+}
+
+// fields lists the fields named by a validation error's details.
+func (r response) fields() []string {
+	e, _ := r.Body["error"].(map[string]any)
+	ds, _ := e["details"].([]any)
+	var out []string
+	for _, d := range ds {
+		out = append(out, d.(map[string]any)["field"].(string))
+	}
+	return out
+}
+
+// do sends a request; body may be nil, a string (sent as is) or a value (sent as JSON).
+// email "" sends no Authorization header.
+func (h *harness) do(method, path, email string, body any, headers ...string) response {
+	h.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, h.srv.URL+path, rd)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if email != "" {
+		req.Header.Set("Authorization", "Bearer "+h.token(email))
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	res, err := h.srv.Client().Do(req)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out.Body); err != nil {
+			h.t.Fatalf("%s %s: body is not JSON: %q", method, path, raw)
+		}
+	}
+	return out
+}
+
+// expect fails unless r has the status and, for errors, the code.
+func expect(t *testing.T, r response, status int, code string) {
+	t.Helper()
+	if r.Status != status || (code != "" && r.errCode() != code) {
+		t.Fatalf("got %d %s, want %d %s", r.Status, r.Raw, status, code)
+	}
+}
+
+func id(v any) int64 { return int64(v.(float64)) }
+
+// createOrg creates an organization as the configured superadmin.
+func (h *harness) createOrg(slug string) int64 {
+	h.t.Helper()
+	r := h.do("POST", "/v1/organizations", rootEmail, map[string]any{"name": "Org " + slug, "slug": slug})
+	expect(h.t, r, 201, "")
+	return id(r.data()["id"])
+}
+
+// roles is an organization with one user of each role, plus an outsider who belongs to
+// another organization. Each value is the user's email.
+type roles struct {
+	orgID                                  int64
+	slug                                   string
+	owner, admin, member, viewer, outsider string
+}
+
+// orgWithRoles builds a roles fixture through the API and the superadmin grant: the owner
+// is made a superadmin just long enough to create the organization, as an operator would.
+func (h *harness) orgWithRoles(slug string) roles {
+	h.t.Helper()
+	ctx := context.Background()
+	r := roles{slug: slug, owner: "owner-" + slug + "@example.com", admin: "admin-" + slug + "@example.com",
+		member: "member-" + slug + "@example.com", viewer: "viewer-" + slug + "@example.com",
+		outsider: "outsider-" + slug + "@example.com"}
+	for _, e := range []string{r.owner, r.admin, r.member, r.viewer, r.outsider} {
+		expect(h.t, h.do("GET", "/v1/me", e, nil), 200, "")
+	}
+	if _, err := h.store.Users().SetSuperadmin(ctx, r.owner, true); err != nil {
+		h.t.Fatal(err)
+	}
+	res := h.do("POST", "/v1/organizations", r.owner, map[string]any{"name": "Org " + slug, "slug": slug})
+	expect(h.t, res, 201, "")
+	r.orgID = id(res.data()["id"])
+	if _, err := h.store.Users().SetSuperadmin(ctx, r.owner, false); err != nil {
+		h.t.Fatal(err)
+	}
+	for _, m := range []struct{ email, role string }{{r.admin, "admin"}, {r.member, "member"}, {r.viewer, "viewer"}} {
+		h.connect(r.orgID, m.email, m.role)
+	}
+	other := h.createOrg("other-" + slug)
+	h.connect(other, r.outsider, "admin")
+	return r
+}
+
+// connect adds email to the organization with role, through settings.default_role.
+func (h *harness) connect(orgID int64, email, role string) {
+	h.t.Helper()
+	path := fmt.Sprintf("/v1/organizations/%d", orgID)
+	expect(h.t, h.do("PATCH", path, rootEmail, map[string]any{"settings": map[string]any{"default_role": role}}), 200, "")
+	expect(h.t, h.do("POST", path+"/connect-user", rootEmail, map[string]any{"email": email}), 200, "")
+}
