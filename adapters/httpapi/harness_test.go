@@ -158,7 +158,7 @@ func (h *harness) do(method, path, email string, body any, headers ...string) re
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
-	if len(raw) > 0 {
+	if len(raw) > 0 && strings.Contains(res.Header.Get("Content-Type"), "json") {
 		if err := json.Unmarshal(raw, &out.Body); err != nil {
 			h.t.Fatalf("%s %s: body is not JSON: %q", method, path, raw)
 		}
@@ -226,4 +226,8 @@ func (h *harness) connect(orgID int64, email, role string) {
 	path := fmt.Sprintf("/v1/organizations/%d", orgID)
 	expect(h.t, h.do("PATCH", path, rootEmail, map[string]any{"settings": map[string]any{"default_role": role}}), 200, "")
 	expect(h.t, h.do("POST", path+"/connect-user", rootEmail, map[string]any{"email": email}), 200, "")
+}
+
+func newVerifier(ctx context.Context, h *harness) (ports.Authenticator, error) {
+	return auth.New(ctx, h.authn)
 }
