@@ -2,6 +2,10 @@
 // authorization through the domain policy and running its writes in one transaction.
 package app
 
+// Test doubles of the ports live in a _test.go file: they exist only in test builds, so no
+// production package (ports included) imports gomock.
+//go:generate go tool mockgen -destination=mocks_test.go -package=app_test github.com/orgkit/orgkit/ports OrganizationRepo,UserRepo,MembershipRepo,UnitOfWork
+
 import (
 	"context"
 	"errors"

@@ -9,8 +9,6 @@ import (
 	"github.com/orgkit/orgkit/domain"
 )
 
-//go:generate go tool mockgen -destination=mocks/mocks.go -package=mocks github.com/orgkit/orgkit/ports OrganizationRepo,UserRepo,MembershipRepo,Repos,UnitOfWork,Clock,Authenticator
-
 // OrganizationRepo stores organizations.
 type OrganizationRepo interface {
 	// Create inserts o and returns it with its id and timestamps.

@@ -83,7 +83,7 @@ func newHarness(t *testing.T, d gormstore.Dialect) *harness {
 func sqlite(t *testing.T) *harness { return newHarness(t, gormstore.SQLite) }
 
 func eachDialect(t *testing.T, fn func(t *testing.T, h *harness)) {
-	for _, d := range gormtest.Dialects() {
+	for _, d := range gormtest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) { fn(t, newHarness(t, d)) })
 	}
 }

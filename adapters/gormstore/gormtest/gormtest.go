@@ -22,9 +22,13 @@ import (
 func PostgresDSN() string { return os.Getenv("ORGKIT_TEST_POSTGRES_DSN") }
 
 // Dialects lists the databases to run a contract suite on: SQLite always, Postgres when
-// configured.
-func Dialects() []gormstore.Dialect {
+// configured. Under CI=true Postgres is mandatory: a missing DSN fails instead of skipping.
+func Dialects(t testing.TB) []gormstore.Dialect {
+	t.Helper()
 	if PostgresDSN() == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("gormtest: CI=true but ORGKIT_TEST_POSTGRES_DSN is not set")
+		}
 		return []gormstore.Dialect{gormstore.SQLite}
 	}
 	return []gormstore.Dialect{gormstore.SQLite, gormstore.Postgres}

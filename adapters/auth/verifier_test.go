@@ -1,0 +1,130 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/base64"
+	"encoding/json"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/orgkit/orgkit/adapters/auth"
+	"github.com/orgkit/orgkit/domain"
+)
+
+var b64 = base64.RawURLEncoding.EncodeToString
+
+// jwksServer serves an RSA and an EC public key as a JWKS, as Clerk's endpoint does.
+func jwksServer(t *testing.T) (*httptest.Server, *rsa.PrivateKey, *ecdsa.PrivateKey) {
+	t.Helper()
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ek, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := map[string]any{"keys": []map[string]any{
+		{"kty": "RSA", "kid": "rsa1", "alg": "RS256", "use": "sig", "n": b64(rk.N.Bytes()), "e": b64(big.NewInt(int64(rk.E)).Bytes())},
+		{"kty": "EC", "kid": "ec1", "alg": "ES256", "use": "sig", "crv": "P-256", "x": b64(ek.X.FillBytes(make([]byte, 32))), "y": b64(ek.Y.FillBytes(make([]byte, 32)))},
+	}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_ = json.NewEncoder(w).Encode(set)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, rk, ek
+}
+
+func claims(extra map[string]any) jwt.MapClaims {
+	now := time.Now()
+	c := jwt.MapClaims{"sub": "user_2abc", "email": "ann@example.com", "name": "Ann", "email_verified": true,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "iss": "https://clerk.example.com", "aud": "orgkit"}
+	for k, v := range extra {
+		if v == nil {
+			delete(c, k)
+		} else {
+			c[k] = v
+		}
+	}
+	return c
+}
+
+func sign(t *testing.T, m jwt.SigningMethod, kid string, key any, c jwt.MapClaims) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(m, c)
+	tok.Header["kid"] = kid
+	s, err := tok.SignedString(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestVerifier_JWKS(t *testing.T) {
+	srv, rk, ek := jwksServer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	v, err := auth.New(ctx, auth.Config{JWKSURL: srv.URL, Issuer: "https://clerk.example.com", Audience: "orgkit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodRS256, "rsa1", rk, claims(nil)))
+	if err != nil || id.Subject != "user_2abc" || id.Email != "ann@example.com" || id.Name != "Ann" || id.EmailVerified == nil || !*id.EmailVerified {
+		t.Fatalf("RS256: %+v %v", id, err)
+	}
+	if _, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodES256, "ec1", ek, claims(nil))); err != nil {
+		t.Fatalf("ES256: %v", err)
+	}
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	pub, _ := json.Marshal(rk.PublicKey)
+	bad := map[string]string{
+		"unknown key":                     sign(t, jwt.SigningMethodRS256, "rsa1", other, claims(nil)),
+		"unknown kid":                     sign(t, jwt.SigningMethodRS256, "nope", rk, claims(nil)),
+		"wrong issuer":                    sign(t, jwt.SigningMethodRS256, "rsa1", rk, claims(map[string]any{"iss": "https://evil.example.com"})),
+		"wrong audience":                  sign(t, jwt.SigningMethodRS256, "rsa1", rk, claims(map[string]any{"aud": "other"})),
+		"expired":                         sign(t, jwt.SigningMethodRS256, "rsa1", rk, claims(map[string]any{"exp": time.Now().Add(-time.Hour).Unix()})),
+		"HS256 with no secret configured": sign(t, jwt.SigningMethodHS256, "rsa1", pub, claims(nil)),
+	}
+	for name, tok := range bad {
+		if _, err := v.Authenticate(ctx, tok); !errorsIsUnauthorized(err) {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
+}
+
+func TestVerifier_LeewayAndEmailClaim(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.New(context.Background(), auth.Config{HS256Secret: secret, EmailClaim: "primary_email"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := claims(map[string]any{"email": nil, "primary_email": "p@example.com", "exp": time.Now().Add(-10 * time.Second).Unix()})
+	id, err := v.Authenticate(context.Background(), sign(t, jwt.SigningMethodHS256, "", secret, c))
+	if err != nil || id.Email != "p@example.com" {
+		t.Fatalf("within leeway: %+v %v", id, err)
+	}
+	minted, err := auth.MintHS256(auth.Config{HS256Secret: secret, EmailClaim: "primary_email"}, domain.Identity{Subject: "s", Email: "m@example.com"}, time.Minute, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := v.Authenticate(context.Background(), minted); err != nil || id.Email != "m@example.com" {
+		t.Fatalf("minted: %+v %v", id, err)
+	}
+}
+
+func TestNew_RequiresAKeySource(t *testing.T) {
+	if _, err := auth.New(context.Background(), auth.Config{}); err == nil {
+		t.Fatal("no secret and no JWKS accepted")
+	}
+}
+
+func errorsIsUnauthorized(err error) bool { return domain.CodeOf(err) == domain.CodeUnauthorized }
