@@ -35,7 +35,7 @@ const rootEmail = "root@example.com" // superadmin by configuration
 
 // harness is the whole HTTP stack on a real database, served over real HTTP.
 type harness struct {
-	t      *testing.T
+	t      testing.TB
 	store  *gormstore.Store
 	router *gin.Engine
 	srv    *httptest.Server
@@ -60,7 +60,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t *testing.T, d gormstore.Dialect) *harness {
+func newHarness(t testing.TB, d gormstore.Dialect) *harness {
 	t.Helper()
 	h := &harness{t: t, store: gormtest.Open(t, d), logs: &syncBuffer{},
 		authn: auth.Config{HS256Secret: []byte("test-secret-0123456789abcdef0123")}}
@@ -167,7 +167,7 @@ func (h *harness) do(method, path, email string, body any, headers ...string) re
 }
 
 // expect fails unless r has the status and, for errors, the code.
-func expect(t *testing.T, r response, status int, code string) {
+func expect(t testing.TB, r response, status int, code string) {
 	t.Helper()
 	if r.Status != status || (code != "" && r.errCode() != code) {
 		t.Fatalf("got %d %s, want %d %s", r.Status, r.Raw, status, code)
