@@ -62,10 +62,10 @@ func (s *Service) GetOrganization(ctx context.Context, p domain.Principal, id in
 // Errors: organization_not_found, forbidden.
 func (s *Service) GetOrganizationBySlug(ctx context.Context, p domain.Principal, slug string) (domain.Organization, error) {
 	org, err := s.uow.Organizations().GetBySlug(ctx, slug)
-	if err != nil {
-		return org, wrap("get organization by slug", err)
+	if err == nil {
+		_, err = check(ctx, s.uow, p, org, domain.ActionOrgRead)
 	}
-	return s.GetOrganization(ctx, p, org.ID)
+	return org, wrap("get organization by slug", err)
 }
 
 // ListOrganizations lists the caller's organizations, or all of them for superadmins.

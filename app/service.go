@@ -54,14 +54,20 @@ func authorize(ctx context.Context, r ports.Repos, p domain.Principal, orgID int
 	if err != nil {
 		return org, "", err
 	}
-	role, err := r.Memberships().Role(ctx, orgID, p.User.ID)
+	role, err := check(ctx, r, p, org, a)
+	return org, role, err
+}
+
+// check reads the principal's role in a loaded organization and applies the policy.
+func check(ctx context.Context, r ports.Repos, p domain.Principal, org domain.Organization, a domain.Action) (domain.Role, error) {
+	role, err := r.Memberships().Role(ctx, org.ID, p.User.ID)
 	if err != nil {
-		return org, "", err
+		return "", err
 	}
 	if !p.Can(a, role) {
-		return org, role, domain.ErrForbidden
+		return role, domain.ErrForbidden
 	}
-	return org, role, nil
+	return role, nil
 }
 
 func wrap(op string, err error) error {
