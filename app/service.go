@@ -4,7 +4,7 @@ package app
 
 // Test doubles of the ports live in a _test.go file: they exist only in test builds, so no
 // production package (ports included) imports gomock.
-//go:generate go tool mockgen -destination=mocks_test.go -package=app_test github.com/orgkit/orgkit/ports OrganizationRepo,UserRepo,MembershipRepo,UnitOfWork
+//go:generate go tool mockgen -destination=mocks_test.go -package=app_test github.com/orgkit/orgkit/ports OrganizationRepo,UserRepo,MembershipRepo,AuditRepo,APIKeyRepo,UnitOfWork,Sealer,RateLimiter
 
 import (
 	"context"

@@ -19,6 +19,8 @@ const (
 	CodeNotFound             Code = "not_found"
 	CodeOrganizationNotFound Code = "organization_not_found"
 	CodeUserNotFound         Code = "user_not_found"
+	CodeAPIKeyNotFound       Code = "api_key_not_found"
+	CodeVaultUnavailable     Code = "vault_unavailable"
 	CodeSlugTaken            Code = "slug_taken"
 	CodeUserAlreadyConnected Code = "user_already_connected"
 	CodeEmailTaken           Code = "email_taken"
@@ -39,16 +41,25 @@ type FieldError struct {
 // codes match, so callers test `errors.Is(err, domain.ErrSlugTaken)` whatever the message.
 type Error struct {
 	Code    Code
-	Message string
+	Message string // safe to show to the client
 	Details []FieldError
+	Cause   error  // for the log only; never shown to the client
+	Quota   *Quota // set on rate_limited
 }
 
 func (e *Error) Error() string {
-	if len(e.Details) == 0 {
-		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	s := fmt.Sprintf("%s: %s", e.Code, e.Message)
+	if len(e.Details) > 0 {
+		s += fmt.Sprintf(" %v", e.Details)
 	}
-	return fmt.Sprintf("%s: %s %v", e.Code, e.Message, e.Details)
+	if e.Cause != nil {
+		s += ": " + e.Cause.Error()
+	}
+	return s
 }
+
+// Unwrap exposes the cause to errors.Is/As.
+func (e *Error) Unwrap() error { return e.Cause }
 
 // Is reports whether target is a *Error with the same code.
 func (e *Error) Is(target error) bool {
@@ -72,6 +83,8 @@ var (
 	ErrUserAlreadyConnected = &Error{Code: CodeUserAlreadyConnected, Message: "user already belongs to this organization"}
 	ErrEmailTaken           = &Error{Code: CodeEmailTaken, Message: "another user already has this email"}
 	ErrValidation           = &Error{Code: CodeValidation, Message: "input validation failed"}
+	ErrAPIKeyNotFound       = &Error{Code: CodeAPIKeyNotFound, Message: "api key not found"}
+	ErrVaultUnavailable     = &Error{Code: CodeVaultUnavailable, Message: "the API-key vault is not configured: set ORGKIT_VAULT_KEYS"}
 )
 
 // CodeOf returns the code of err, or CodeInternal when err carries none.
@@ -115,4 +128,14 @@ func InvalidField(field, format string, args ...any) error {
 	var v Validation
 	v.Add(field, format, args...)
 	return v.Err()
+}
+
+// RateLimited is the error of a refused event, carrying the quota for Retry-After headers.
+func RateLimited(q Quota) *Error {
+	return &Error{Code: CodeRateLimited, Message: "too many requests, retry later", Quota: &q}
+}
+
+// Unavailable is a service_unavailable error with its cause kept for the log.
+func Unavailable(message string, cause error) *Error {
+	return &Error{Code: CodeUnavailable, Message: message, Cause: cause}
 }

@@ -58,11 +58,46 @@ type MembershipRepo interface {
 	OrganizationIDs(ctx context.Context, userID int64) ([]int64, error)
 }
 
+// AuditRepo is the append-only audit log. It has no update or delete: the database refuses
+// both with triggers, and the hash chain shows any change made around them.
+type AuditRepo interface {
+	// Append chains r to the last record of its organization (or of the platform), sets ID,
+	// PrevHash and Hash, and inserts it. Appends to one chain are serialized.
+	Append(ctx context.Context, r domain.AuditRecord) (domain.AuditRecord, error)
+	// List returns one page of records matching q, newest first.
+	List(ctx context.Context, q domain.AuditQuery) (domain.Page[domain.AuditRecord], error)
+	// Scan returns up to limit records with ID > afterID in ID order, for verification.
+	Scan(ctx context.Context, afterID int64, limit int) ([]domain.AuditRecord, error)
+}
+
+// APIKeyRepo stores sealed API keys; every method is scoped by organization id.
+type APIKeyRepo interface {
+	// Create inserts k (Sealed may be a placeholder until Reseal) and returns it with its id.
+	Create(ctx context.Context, k domain.APIKey) (domain.APIKey, error)
+	// List returns the organization's keys in id order.
+	List(ctx context.Context, orgID int64) ([]domain.APIKey, error)
+	// Get returns one key of the organization. Errors: api_key_not_found.
+	Get(ctx context.Context, orgID, id int64) (domain.APIKey, error)
+	// Update writes title, service, sealed key, key id, last4 and updated_at of k.
+	// Errors: api_key_not_found.
+	Update(ctx context.Context, k domain.APIKey) (domain.APIKey, error)
+	// Delete removes one key. Errors: api_key_not_found.
+	Delete(ctx context.Context, orgID, id int64) error
+	// NotSealedWith returns up to limit keys of any organization sealed with a key other than
+	// keyID, in id order, for rotation.
+	NotSealedWith(ctx context.Context, keyID string, limit int) ([]domain.APIKey, error)
+	// Reseal replaces the ciphertext of a key if it is still old, so concurrent or repeated
+	// rotations never overwrite newer data. It reports whether it replaced it.
+	Reseal(ctx context.Context, k domain.APIKey, old []byte) (bool, error)
+}
+
 // Repos is the set of repositories bound to one transaction (or to none).
 type Repos interface {
 	Organizations() OrganizationRepo
 	Users() UserRepo
 	Memberships() MembershipRepo
+	Audit() AuditRepo
+	APIKeys() APIKeyRepo
 }
 
 // UnitOfWork runs fn in one database transaction: fn's error (or a panic) rolls back, nil
