@@ -9,16 +9,20 @@ import (
 )
 
 // ConnectUser adds an existing user, found by email, to an organization with the
-// organization's default role (seed 000).
-// Errors: validation_error, organization_not_found, forbidden, user_not_found,
-// user_already_connected.
-func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int64, email string) (domain.Membership, error) {
+// organization's default role (seed 000), at most 50 times an hour per caller and organization.
+// Errors: validation_error, rate_limited, service_unavailable (limiter down), 
+// organization_not_found, forbidden, user_not_found, user_already_connected.
+func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int64, email string) (domain.Membership, domain.Quota, error) {
 	email = strings.TrimSpace(email)
 	if !domain.ValidEmail(email) {
-		return domain.Membership{}, domain.InvalidField("email", "email must be a valid email address")
+		return domain.Membership{}, domain.Quota{}, domain.InvalidField("email", "email must be a valid email address")
+	}
+	quota, err := s.limit(ctx, "connect-user", orgID, p, domain.LimitConnectUser)
+	if err != nil {
+		return domain.Membership{}, quota, err
 	}
 	var m domain.Membership
-	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+	err = s.uow.Do(ctx, func(tx ports.Repos) error {
 		org, _, err := authorize(ctx, tx, p, orgID, domain.ActionMemberConnect, false)
 		if err != nil {
 			return err
@@ -31,9 +35,12 @@ func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int
 		if m, err = tx.Memberships().Create(ctx, m); err != nil {
 			return err
 		}
-		return tx.Users().SetCurrentOrganizationIfUnset(ctx, u.ID, org.ID)
+		if err := tx.Users().SetCurrentOrganizationIfUnset(ctx, u.ID, org.ID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, &p, event{orgID: &org.ID, action: domain.AuditMemberConnected, targetType: "user", targetID: u.ID, changes: []string{"role"}})
 	})
-	return m, wrap("connect user", err)
+	return m, quota, wrap("connect user", err)
 }
 
 // Me returns the caller with the ids of their organizations.
@@ -53,7 +60,11 @@ func (s *Service) SwitchOrganization(ctx context.Context, p domain.Principal, or
 		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionOrgRead, false); err != nil {
 			return err
 		}
-		return tx.Users().SetCurrentOrganization(ctx, p.User.ID, orgID)
+		if err := tx.Users().SetCurrentOrganization(ctx, p.User.ID, orgID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, &p, event{orgID: &orgID, action: domain.AuditOrganizationSwitched, targetType: "user",
+			targetID: p.User.ID, changes: []string{"current_organization_id"}})
 	})
 	if err != nil {
 		return domain.Me{}, wrap("switch organization", err)
@@ -83,6 +94,18 @@ func (s *Service) SetSuperadmin(ctx context.Context, email string, on bool) (dom
 	if !domain.ValidEmail(email) {
 		return domain.User{}, domain.InvalidField("email", "email must be a valid email address")
 	}
-	u, err := s.uow.Users().SetSuperadmin(ctx, email, on)
+	var u domain.User
+	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+		var err error
+		if u, err = tx.Users().SetSuperadmin(ctx, email, on); err != nil {
+			return err
+		}
+		action := domain.AuditSuperadminRevoked
+		if on {
+			action = domain.AuditSuperadminGranted
+		}
+		// A platform record (no organization), with no actor: the operator ran the CLI.
+		return s.record(ctx, tx, nil, event{action: action, targetType: "user", targetID: u.ID, changes: []string{"is_superadmin"}})
+	})
 	return u, wrap("set superadmin", err)
 }

@@ -46,7 +46,7 @@ func (s *Service) CreateOrganization(ctx context.Context, p domain.Principal, in
 			return err
 		}
 		o.MembersCount = 1
-		return nil
+		return s.record(ctx, tx, &p, event{orgID: &o.ID, action: domain.AuditOrganizationCreated, targetType: "organization", targetID: o.ID})
 	})
 	return o, wrap("create organization", err)
 }
@@ -95,8 +95,10 @@ func (s *Service) UpdateOrganization(ctx context.Context, p domain.Principal, id
 			return err
 		}
 		next.UpdatedAt = s.clock.Now()
-		out, err = tx.Organizations().Update(ctx, next, cols)
-		return err
+		if out, err = tx.Organizations().Update(ctx, next, cols); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, &p, event{orgID: &id, action: domain.AuditOrganizationUpdated, targetType: "organization", targetID: id, changes: cols})
 	})
 	return out, wrap("update organization", err)
 }
@@ -108,6 +110,9 @@ func (s *Service) DeleteOrganization(ctx context.Context, p domain.Principal, id
 		return domain.ErrForbidden
 	}
 	return wrap("delete organization", s.uow.Do(ctx, func(tx ports.Repos) error {
-		return tx.Organizations().Delete(ctx, id)
+		if err := tx.Organizations().Delete(ctx, id); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, &p, event{orgID: &id, action: domain.AuditOrganizationDeleted, targetType: "organization", targetID: id})
 	}))
 }

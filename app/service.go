@@ -22,16 +22,32 @@ type Config struct {
 	SuperadminEmails []string
 }
 
+// Deps are the ports the Service drives.
+type Deps struct {
+	Store   ports.UnitOfWork   // required
+	Limiter ports.RateLimiter  // required: the seeds' limits are part of the contract
+	Sealer  ports.Sealer       // nil: the vault answers vault_unavailable
+	Clock   ports.Clock        // nil: the system clock
+}
+
 // Service runs the use cases. It is safe for concurrent use.
 type Service struct {
 	uow         ports.UnitOfWork
+	limiter     ports.RateLimiter
+	sealer      ports.Sealer
 	clock       ports.Clock
 	superadmins map[string]bool
 }
 
-// New builds a Service.
-func New(uow ports.UnitOfWork, clock ports.Clock, cfg Config) *Service {
-	s := &Service{uow: uow, clock: clock, superadmins: map[string]bool{}}
+// New builds a Service; it panics when a required port is missing, a wiring mistake.
+func New(d Deps, cfg Config) *Service {
+	if d.Store == nil || d.Limiter == nil {
+		panic("app.New: Store and Limiter are required")
+	}
+	if d.Clock == nil {
+		d.Clock = ports.SystemClock{}
+	}
+	s := &Service{uow: d.Store, limiter: d.Limiter, sealer: d.Sealer, clock: d.Clock, superadmins: map[string]bool{}}
 	for _, e := range cfg.SuperadminEmails {
 		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
 			s.superadmins[e] = true

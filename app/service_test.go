@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -21,25 +22,47 @@ func (fixedClock) Now() time.Time { return now }
 
 // deps are the mocked ports; the unit of work runs fn against the same mocked repositories.
 type deps struct {
-	uow   *MockUnitOfWork
-	orgs  *MockOrganizationRepo
-	users *MockUserRepo
-	mems  *MockMembershipRepo
-	svc   *app.Service
+	uow     *MockUnitOfWork
+	orgs    *MockOrganizationRepo
+	users   *MockUserRepo
+	mems    *MockMembershipRepo
+	audit   *MockAuditRepo
+	keys    *MockAPIKeyRepo
+	sealer  *MockSealer
+	limiter *MockRateLimiter
+	svc     *app.Service
 }
 
 func newDeps(t *testing.T, cfg app.Config) deps {
 	ctrl := gomock.NewController(t)
 	d := deps{uow: NewMockUnitOfWork(ctrl), orgs: NewMockOrganizationRepo(ctrl),
-		users: NewMockUserRepo(ctrl), mems: NewMockMembershipRepo(ctrl)}
+		users: NewMockUserRepo(ctrl), mems: NewMockMembershipRepo(ctrl), audit: NewMockAuditRepo(ctrl),
+		keys: NewMockAPIKeyRepo(ctrl), sealer: NewMockSealer(ctrl), limiter: NewMockRateLimiter(ctrl)}
 	d.uow.EXPECT().Organizations().Return(d.orgs).AnyTimes()
 	d.uow.EXPECT().Users().Return(d.users).AnyTimes()
 	d.uow.EXPECT().Memberships().Return(d.mems).AnyTimes()
+	d.uow.EXPECT().Audit().Return(d.audit).AnyTimes()
+	d.uow.EXPECT().APIKeys().Return(d.keys).AnyTimes()
 	d.uow.EXPECT().Do(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, fn func(ports.Repos) error) error {
 		return fn(d.uow)
 	}).AnyTimes()
-	d.svc = app.New(d.uow, fixedClock{}, cfg)
+	d.svc = app.New(app.Deps{Store: d.uow, Clock: fixedClock{}, Sealer: d.sealer, Limiter: d.limiter}, cfg)
 	return d
+}
+
+// audited expects one audit record with action and answers it with err.
+func (d deps) audited(action string, err error) {
+	d.audit.EXPECT().Append(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, r domain.AuditRecord) (domain.AuditRecord, error) {
+		if r.Action != action || !r.CreatedAt.Equal(now) {
+			return r, fmt.Errorf("unexpected audit record %+v", r)
+		}
+		return r, err
+	})
+}
+
+// allowed makes the limiter allow the next event.
+func (d deps) allowed() {
+	d.limiter.EXPECT().Allow(gomock.Any(), gomock.Any(), gomock.Any()).Return(domain.Quota{Allowed: true, Limit: 10, Remaining: 9}, nil)
 }
 
 var (
@@ -79,6 +102,7 @@ func TestCreateOrganization_CreatorBecomesOwner(t *testing.T) {
 	d.mems.EXPECT().Create(gomock.Any(), domain.Membership{OrganizationID: 10, UserID: 1, Role: domain.RoleOwner, CreatedAt: now}).
 		DoAndReturn(func(_ context.Context, m domain.Membership) (domain.Membership, error) { return m, nil })
 	d.users.EXPECT().SetCurrentOrganizationIfUnset(gomock.Any(), int64(1), int64(10)).Return(nil)
+	d.audited(domain.AuditOrganizationCreated, nil)
 	o, err := d.svc.CreateOrganization(context.Background(), super, app.NewOrganization{Organization: org})
 	if err != nil || o.MembersCount != 1 {
 		t.Fatalf("%+v %v", o, err)
@@ -115,6 +139,7 @@ func TestUpdateOrganization_WritesOnlyChangedColumns(t *testing.T) {
 			}
 			return o, nil
 		})
+	d.audited(domain.AuditOrganizationUpdated, nil)
 	patch := domain.OrganizationPatch{Name: domain.Some("Acme NL"), Tagline: domain.Optional[string]{Set: true}}
 	if _, err := d.svc.UpdateOrganization(context.Background(), member, 10, patch); err != nil {
 		t.Fatal(err)
@@ -129,7 +154,9 @@ func TestConnectUser_UsesDefaultRole(t *testing.T) {
 	d.mems.EXPECT().Create(gomock.Any(), domain.Membership{OrganizationID: 10, UserID: 7, Role: domain.RoleViewer, CreatedAt: now}).
 		DoAndReturn(func(_ context.Context, m domain.Membership) (domain.Membership, error) { return m, nil })
 	d.users.EXPECT().SetCurrentOrganizationIfUnset(gomock.Any(), int64(7), int64(10)).Return(nil)
-	m, err := d.svc.ConnectUser(context.Background(), member, 10, " new@example.com ")
+	d.audited(domain.AuditMemberConnected, nil)
+	d.allowed()
+	m, _, err := d.svc.ConnectUser(context.Background(), member, 10, " new@example.com ")
 	if err != nil || m.Role != domain.RoleViewer {
 		t.Fatalf("%+v %v", m, err)
 	}
@@ -139,7 +166,8 @@ func TestConnectUser_MemberIsForbidden(t *testing.T) {
 	d := newDeps(t, app.Config{})
 	d.orgs.EXPECT().Get(gomock.Any(), int64(10)).Return(org, nil)
 	d.mems.EXPECT().Role(gomock.Any(), int64(10), int64(2)).Return(domain.RoleMember, nil)
-	if _, err := d.svc.ConnectUser(context.Background(), member, 10, "new@example.com"); !errors.Is(err, domain.ErrForbidden) {
+	d.allowed()
+	if _, _, err := d.svc.ConnectUser(context.Background(), member, 10, "new@example.com"); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("got %v", err)
 	}
 }
@@ -210,6 +238,7 @@ func TestDeleteOrganization_SuperadminOnly(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	d.orgs.EXPECT().Delete(gomock.Any(), int64(10)).Return(nil)
+	d.audited(domain.AuditOrganizationDeleted, nil)
 	if err := d.svc.DeleteOrganization(context.Background(), super, 10); err != nil {
 		t.Fatal(err)
 	}

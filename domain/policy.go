@@ -32,6 +32,10 @@ const (
 	ActionOrgDelete     Action = "organization.delete"
 	ActionMemberConnect Action = "member.connect"
 	ActionListAll       Action = "organization.list_all"
+	ActionVaultReveal   Action = "api_keys.reveal"
+	ActionVaultManage   Action = "api_keys.manage"
+	ActionAuditRead     Action = "audit.read"
+	ActionAuditReadAll  Action = "audit.read_all"
 )
 
 // policy is the one table of who may do what. Superadmins may do everything and are not
@@ -40,6 +44,9 @@ var policy = map[Action][]Role{
 	ActionOrgRead:       {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
 	ActionOrgUpdate:     {RoleOwner, RoleAdmin},
 	ActionMemberConnect: {RoleOwner, RoleAdmin},
+	ActionVaultReveal:   {RoleOwner, RoleAdmin},
+	ActionVaultManage:   {RoleOwner, RoleAdmin},
+	ActionAuditRead:     {RoleOwner, RoleAdmin},
 }
 
 // Principal is the authenticated caller.

@@ -169,3 +169,9 @@ func (s *Store) MigrationStatus(ctx context.Context) (map[int64]bool, error) {
 	}
 	return out, nil
 }
+
+// Exec runs a raw statement. It exists for operators' tools and tests (e.g. proving the audit
+// log refuses updates); the app never uses it.
+func (s *Store) Exec(ctx context.Context, sql string, args ...any) error {
+	return s.db.WithContext(ctx).Exec(sql, args...).Error
+}

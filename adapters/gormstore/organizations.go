@@ -83,7 +83,7 @@ func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.P
 		like := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
 		filter = filter.Where(`(lower(organizations.name) LIKE ? ESCAPE '\' OR lower(organizations.slug) LIKE ? ESCAPE '\')`, like, like)
 	}
-	if err := filter.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+	if err := filter.Session(&sessionCopy).Count(&page.Total).Error; err != nil {
 		return page, fmt.Errorf("count organizations: %w", err)
 	}
 	dir := "ASC"
@@ -106,6 +106,9 @@ func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.P
 	}
 	return page, nil
 }
+
+// sessionCopy makes a query reusable after Count.
+var sessionCopy = gorm.Session{}
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
@@ -133,8 +136,10 @@ func (r orgRepo) Delete(ctx context.Context, id int64) error {
 	if err := db.Exec("UPDATE users SET current_organization_id = NULL WHERE current_organization_id = ?", id).Error; err != nil {
 		return fmt.Errorf("clear current organization: %w", err)
 	}
-	if err := db.Exec("DELETE FROM memberships WHERE organization_id = ?", id).Error; err != nil {
-		return fmt.Errorf("delete memberships: %w", err)
+	for _, table := range []string{"memberships", "api_keys"} {
+		if err := db.Exec("DELETE FROM "+table+" WHERE organization_id = ?", id).Error; err != nil {
+			return fmt.Errorf("delete %s: %w", table, err)
+		}
 	}
 	res := db.Exec("DELETE FROM organizations WHERE id = ?", id)
 	if res.Error != nil {

@@ -19,6 +19,8 @@ type repos struct {
 func (r repos) Organizations() ports.OrganizationRepo { return orgRepo(r) }
 func (r repos) Users() ports.UserRepo                 { return userRepo(r) }
 func (r repos) Memberships() ports.MembershipRepo     { return membershipRepo(r) }
+func (r repos) Audit() ports.AuditRepo                { return auditRepo(r) }
+func (r repos) APIKeys() ports.APIKeyRepo             { return apiKeyRepo(r) }
 
 func (s *Store) repos() repos { return repos{db: s.db, dialect: s.dialect} }
 
@@ -30,6 +32,12 @@ func (s *Store) Users() ports.UserRepo { return s.repos().Users() }
 
 // Memberships returns the membership repository outside any transaction.
 func (s *Store) Memberships() ports.MembershipRepo { return s.repos().Memberships() }
+
+// Audit returns the audit log outside any transaction.
+func (s *Store) Audit() ports.AuditRepo { return s.repos().Audit() }
+
+// APIKeys returns the API-key repository outside any transaction.
+func (s *Store) APIKeys() ports.APIKeyRepo { return s.repos().APIKeys() }
 
 // Do runs fn in one transaction; this is the only place orgkit opens one.
 func (s *Store) Do(ctx context.Context, fn func(tx ports.Repos) error) error {

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"errors"
+	"strconv"
+	"time"
 	"log/slog"
 	"net/http"
 
@@ -18,6 +20,8 @@ var statusByCode = map[domain.Code]int{
 	domain.CodeNotFound:             http.StatusNotFound,
 	domain.CodeOrganizationNotFound: http.StatusNotFound,
 	domain.CodeUserNotFound:         http.StatusNotFound,
+	domain.CodeAPIKeyNotFound:       http.StatusNotFound,
+	domain.CodeVaultUnavailable:     http.StatusServiceUnavailable,
 	domain.CodeMethodNotAllowed:     http.StatusMethodNotAllowed,
 	domain.CodeSlugTaken:            http.StatusConflict,
 	domain.CodeUserAlreadyConnected: http.StatusConflict,
@@ -34,20 +38,37 @@ type errorBody struct {
 	Details []domain.FieldError `json:"details,omitempty"`
 }
 
-// writeError answers err in seed 000's envelope. Errors without a domain code are logged
-// with the request id and answered as internal_error, never with their own message.
+// writeError answers err in seed 000's envelope. Errors without a domain code are answered
+// as internal_error, never with their own message; every 5xx is logged with the request id
+// and its cause.
 func writeError(c *gin.Context, err error) {
 	body := errorBody{Code: domain.CodeInternal, Message: "unexpected server error"}
 	var de *domain.Error
 	if errors.As(err, &de) && de.Code != domain.CodeInternal {
 		body = errorBody{Code: de.Code, Message: de.Message, Details: de.Details}
-	} else {
-		logger(c).ErrorContext(c.Request.Context(), "internal error",
-			slog.String("request_id", requestID(c)), slog.Any("error", err))
+		if de.Quota != nil {
+			setQuotaHeaders(c, *de.Quota)
+		}
 	}
 	status, ok := statusByCode[body.Code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
+	if status >= 500 {
+		logger(c).ErrorContext(c.Request.Context(), "request failed", slog.String("request_id", requestID(c)),
+			slog.String("code", string(body.Code)), slog.Any("error", err))
+	}
 	c.AbortWithStatusJSON(status, gin.H{"error": body})
 }
+
+// setQuotaHeaders writes the RateLimit-* headers, and Retry-After on a refusal.
+func setQuotaHeaders(c *gin.Context, q domain.Quota) {
+	c.Header("RateLimit-Limit", strconv.Itoa(q.Limit))
+	c.Header("RateLimit-Remaining", strconv.Itoa(q.Remaining))
+	c.Header("RateLimit-Reset", strconv.Itoa(ceilSeconds(q.Reset)))
+	if !q.Allowed {
+		c.Header("Retry-After", strconv.Itoa(max(1, ceilSeconds(q.RetryAfter))))
+	}
+}
+
+func ceilSeconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }

@@ -21,6 +21,8 @@ import (
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 	"github.com/orgkit/orgkit/adapters/httpapi"
+	"github.com/orgkit/orgkit/adapters/ratelimit"
+	"github.com/orgkit/orgkit/adapters/vaultcrypto"
 	"github.com/orgkit/orgkit/app"
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
@@ -39,9 +41,21 @@ type harness struct {
 	store  *gormstore.Store
 	router *gin.Engine
 	srv    *httptest.Server
+	svc    *app.Service
 	authn  auth.Config
 	logs   *syncBuffer
+	mu     sync.Mutex
+	now    time.Time // the limiter's clock; advance it to leave a window
 }
+
+// option changes the harness's dependencies before the service is built.
+type option func(*app.Deps)
+
+// noVault builds the service without ORGKIT_VAULT_KEYS.
+func noVault(d *app.Deps) { d.Sealer = nil }
+
+// testVaultKeys is a fixed ring for tests: the first key seals.
+const testVaultKeys = "k1:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
 
 type syncBuffer struct {
 	mu sync.Mutex
@@ -60,17 +74,26 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newHarness(t testing.TB, d gormstore.Dialect) *harness {
+func newHarness(t testing.TB, d gormstore.Dialect, opts ...option) *harness {
 	t.Helper()
-	h := &harness{t: t, store: gormtest.Open(t, d), logs: &syncBuffer{},
+	h := &harness{t: t, store: gormtest.Open(t, d), logs: &syncBuffer{}, now: time.Now(),
 		authn: auth.Config{HS256Secret: []byte("test-secret-0123456789abcdef0123")}}
 	authn, err := auth.New(context.Background(), h.authn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := app.New(h.store, ports.SystemClock{}, app.Config{SuperadminEmails: []string{rootEmail}})
+	ring, err := vaultcrypto.Parse(testVaultKeys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock := func() time.Time { h.mu.Lock(); defer h.mu.Unlock(); return h.now }
+	deps := app.Deps{Store: h.store, Sealer: ring, Limiter: ratelimit.NewMemory(clock)}
+	for _, o := range opts {
+		o(&deps)
+	}
+	h.svc = app.New(deps, app.Config{SuperadminEmails: []string{rootEmail}})
 	log := slog.New(slog.NewJSONHandler(h.logs, nil))
-	h.router, err = httpapi.New(svc, authn, httpapi.Options{Logger: log})
+	h.router, err = httpapi.New(h.svc, authn, httpapi.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,3 +254,6 @@ func (h *harness) connect(orgID int64, email, role string) {
 func newVerifier(ctx context.Context, h *harness) (ports.Authenticator, error) {
 	return auth.New(ctx, h.authn)
 }
+
+// advance moves the limiter's clock forward.
+func (h *harness) advance(d time.Duration) { h.mu.Lock(); defer h.mu.Unlock(); h.now = h.now.Add(d) }

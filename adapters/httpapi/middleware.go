@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -40,8 +41,18 @@ func requestContext(log *slog.Logger) gin.HandlerFunc {
 		c.Set(keyRequestID, id)
 		c.Set(keyLogger, log)
 		c.Header(headerRequestID, id)
+		meta := domain.RequestMeta{RequestID: id, IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 512)}
+		c.Request = c.Request.WithContext(domain.WithRequestMeta(c.Request.Context(), meta))
 		c.Next()
 	}
+}
+
+// truncate bounds a client-supplied header for storage; invalid UTF-8 would fail in Postgres.
+func truncate(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.ToValidUTF8(s, "")
 }
 
 func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }

@@ -12,7 +12,6 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/orgkit/orgkit/adapters/httpapi"
-	"github.com/orgkit/orgkit/app"
 	"github.com/orgkit/orgkit/ports"
 )
 
@@ -126,7 +125,7 @@ func TestOrganizationContext(t *testing.T) {
 	h := sqlite(t)
 	r := h.orgWithRoles("ctx")
 	authn, _ := h.authenticator()
-	svc := app.New(h.store, ports.SystemClock{}, app.Config{SuperadminEmails: []string{rootEmail}})
+	svc := h.svc
 	h.router.GET("/embedded/whoami", httpapi.Authenticate(svc, authn), httpapi.OrganizationContext(svc), func(c *gin.Context) {
 		oc, _ := httpapi.OrgContextFrom(c.Request.Context())
 		p, _ := httpapi.PrincipalFrom(c.Request.Context())

@@ -115,11 +115,12 @@ func (h *handlers) connectUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	m, err := h.svc.ConnectUser(c.Request.Context(), principal(c), id, email)
+	m, quota, err := h.svc.ConnectUser(c.Request.Context(), principal(c), id, email)
 	if err != nil {
 		writeError(c, err)
 		return
 	}
+	setQuotaHeaders(c, quota)
 	c.JSON(http.StatusOK, gin.H{"data": gin.H{
 		"user_id": m.UserID, "organization_id": m.OrganizationID, "role": m.Role,
 		"message": "User connected successfully",

@@ -61,6 +61,12 @@ func New(svc *app.Service, authn ports.Authenticator, opts Options) (*gin.Engine
 	orgs.PATCH("/:id", h.updateOrganization)
 	orgs.DELETE("/:id", h.deleteOrganization)
 	orgs.POST("/:id/connect-user", h.connectUser)
+	orgs.GET("/:id/api-keys", h.revealAPIKeys)
+	orgs.POST("/:id/api-keys", h.createAPIKey)
+	orgs.PATCH("/:id/api-keys/:keyId", h.updateAPIKey)
+	orgs.DELETE("/:id/api-keys/:keyId", h.deleteAPIKey)
+	orgs.GET("/:id/audit-logs", h.listOrgAuditLogs)
+	v1.GET("/audit-logs", h.listAllAuditLogs)
 	return r, nil
 }
 

@@ -4,30 +4,44 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 
-	"github.com/orgkit/orgkit/app"
+	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/domain"
-	"github.com/orgkit/orgkit/ports"
 )
+
+// adminCommand parses the configuration flags and exactly the given positional words.
+func adminCommand(e env, name, synopsis string, args []string, valid func(pos []string) bool) (config, []string, error) {
+	var cfg config
+	fs := newFlags(e, name, synopsis)
+	cfg.register(fs, e.getenv)
+	if err := fs.Parse(args); err != nil {
+		return cfg, nil, err
+	}
+	if !valid(fs.Args()) {
+		fs.Usage()
+		return cfg, nil, fmt.Errorf("%w: orgkit %s %s", errUsage, name, synopsis)
+	}
+	return cfg, fs.Args(), cfg.validate()
+}
+
+func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
 // migrate applies or lists migrations.
 func migrate(ctx context.Context, e env, args []string) error {
-	var cfg config
-	fs := newFlags(e, "migrate", "up|status [--database-url URL]")
-	cfg.register(fs, e.getenv)
-	if err := fs.Parse(args); err != nil {
+	cfg, pos, err := adminCommand(e, "migrate", "up|status", args, func(p []string) bool {
+		return len(p) == 1 && (p[0] == "up" || p[0] == "status")
+	})
+	if err != nil {
 		return err
 	}
-	if fs.NArg() != 1 || (fs.Arg(0) != "up" && fs.Arg(0) != "status") {
-		fs.Usage()
-		return fmt.Errorf("%w: migrate takes up or status", errUsage)
-	}
-	store, err := openStore(ctx, cfg)
+	store, err := gormstore.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
 	defer store.Close()
-	if fs.Arg(0) == "up" {
+	if pos[0] == "up" {
 		applied, err := store.Migrate(ctx)
 		if err != nil {
 			return err
@@ -51,32 +65,66 @@ func migrate(ctx context.Context, e env, args []string) error {
 
 // superadmin grants or revokes the platform role of a user who has signed in once.
 func superadmin(ctx context.Context, e env, args []string) error {
-	var cfg config
-	fs := newFlags(e, "superadmin", "grant|revoke EMAIL")
-	cfg.register(fs, e.getenv)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() != 2 || (fs.Arg(0) != "grant" && fs.Arg(0) != "revoke") {
-		fs.Usage()
-		return fmt.Errorf("%w: superadmin takes grant or revoke and an email", errUsage)
-	}
-	store, err := openStore(ctx, cfg)
+	cfg, pos, err := adminCommand(e, "superadmin", "grant|revoke EMAIL", args, func(p []string) bool {
+		return len(p) == 2 && (p[0] == "grant" || p[0] == "revoke")
+	})
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	if _, err := store.Migrate(ctx); err != nil {
+	w, err := wire(ctx, cfg, quiet())
+	if err != nil {
 		return err
 	}
-	svc := app.New(store, ports.SystemClock{}, app.Config{})
-	u, err := svc.SetSuperadmin(ctx, fs.Arg(1), fs.Arg(0) == "grant")
+	defer w.Close()
+	u, err := w.svc.SetSuperadmin(ctx, pos[1], pos[0] == "grant")
 	if errors.Is(err, domain.ErrUserNotFound) {
-		return fmt.Errorf("%s %s: %w: the user must have signed in once", fs.Arg(0), fs.Arg(1), err)
+		return fmt.Errorf("%s %s: %w: the user must have signed in once", pos[0], pos[1], err)
 	}
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", fs.Arg(0), fs.Arg(1), err)
+		return fmt.Errorf("%s %s: %w", pos[0], pos[1], err)
 	}
-	fmt.Fprintf(e.stdout, "user %d (%s): superadmin=%t\n", u.ID, fs.Arg(1), u.IsSuperadmin)
+	fmt.Fprintf(e.stdout, "user %d (%s): superadmin=%t\n", u.ID, pos[1], u.IsSuperadmin)
 	return nil
 }
+
+// vault re-seals every API key with the active key of ORGKIT_VAULT_KEYS.
+func vault(ctx context.Context, e env, args []string) error {
+	cfg, _, err := adminCommand(e, "vault", "rotate", args, func(p []string) bool { return len(p) == 1 && p[0] == "rotate" })
+	if err != nil {
+		return err
+	}
+	w, err := wire(ctx, cfg, quiet())
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	n, err := w.svc.RotateVault(ctx, 100)
+	fmt.Fprintf(e.stdout, "re-sealed %d key(s)\n", n)
+	return err
+}
+
+// audit verifies every hash chain of the audit log.
+func audit(ctx context.Context, e env, args []string) error {
+	cfg, _, err := adminCommand(e, "audit", "verify", args, func(p []string) bool { return len(p) == 1 && p[0] == "verify" })
+	if err != nil {
+		return err
+	}
+	w, err := wire(ctx, cfg, quiet())
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	v, err := w.svc.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if v.BrokenID != 0 {
+		fmt.Fprintf(e.stdout, "BROKEN at audit record %d: %s (%d record(s) checked)\n", v.BrokenID, v.Reason, v.Checked)
+		return errAuditBroken
+	}
+	fmt.Fprintf(e.stdout, "ok: %d record(s), every chain intact\n", v.Checked)
+	return nil
+}
+
+var errAuditBroken = errors.New("the audit log chain is broken")
+

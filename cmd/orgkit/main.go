@@ -49,6 +49,8 @@ func commands() []command {
 		{"migrate", "apply (up) or list (status) database migrations", migrate},
 		{"token", "mint an HS256 development token", token},
 		{"superadmin", "grant or revoke the platform superadmin role", superadmin},
+		{"vault", "rotate: re-seal every API key with the active vault key", vault},
+		{"audit", "verify: check every hash chain of the audit log", audit},
 		{"version", "print the version", version},
 	}
 }

@@ -13,10 +13,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/orgkit/orgkit/adapters/auth"
-	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/httpapi"
-	"github.com/orgkit/orgkit/app"
-	"github.com/orgkit/orgkit/ports"
 )
 
 const shutdownGrace = 15 * time.Second
@@ -44,24 +41,17 @@ func serve(ctx context.Context, e env, args []string) error {
 		return errors.New("no authentication configured: set ORGKIT_AUTH_JWKS_URL (e.g. https://<clerk-frontend-api>/.well-known/jwks.json) or ORGKIT_AUTH_HS256_SECRET, or run `orgkit serve --dev` for local development")
 	}
 
-	store, err := openStore(ctx, cfg)
+	w, err := wire(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	defer store.Close()
-	applied, err := store.Migrate(ctx)
-	if err != nil {
-		return err
-	}
-	log.Info("database ready", slog.String("dialect", string(store.Dialect())), slog.Any("migrations_applied", applied))
-
+	defer w.Close()
 	authn, err := auth.New(ctx, authConfig(cfg))
 	if err != nil {
 		return err
 	}
-	svc := app.New(store, ports.SystemClock{}, app.Config{SuperadminEmails: splitList(cfg.SuperadminEmails)})
 	gin.SetMode(gin.ReleaseMode)
-	router, err := httpapi.New(svc, authn, httpapi.Options{Logger: log, TrustedProxies: splitList(cfg.TrustedProxies)})
+	router, err := httpapi.New(w.svc, authn, httpapi.Options{Logger: log, TrustedProxies: splitList(cfg.TrustedProxies)})
 	if err != nil {
 		return err
 	}
@@ -96,10 +86,6 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
-}
-
-func openStore(ctx context.Context, cfg config) (*gormstore.Store, error) {
-	return gormstore.Open(ctx, cfg.DatabaseURL)
 }
 
 func authConfig(cfg config) auth.Config {

@@ -1,0 +1,136 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/orgkit/orgkit/app"
+	"github.com/orgkit/orgkit/domain"
+)
+
+type apiKeyJSON struct {
+	ID        int64     `json:"id"`
+	Title     string    `json:"title"`
+	Service   string    `json:"service"`
+	APIKey    *string   `json:"api_key,omitempty"` // only in the reveal
+	Last4     string    `json:"api_key_last4"`
+	CreatedAt timestamp `json:"created_at"`
+	UpdatedAt timestamp `json:"updated_at"`
+}
+
+func toAPIKeyJSON(k domain.APIKey) apiKeyJSON {
+	return apiKeyJSON{ID: k.ID, Title: k.Title, Service: k.Service, Last4: k.Last4,
+		CreatedAt: timestamp(k.CreatedAt), UpdatedAt: timestamp(k.UpdatedAt)}
+}
+
+// orgAndKey parses the :id and, when present, :keyId path parameters.
+func orgAndKey(c *gin.Context) (int64, int64, error) {
+	orgID, err := pathID(c, "id")
+	if err != nil || c.Param("keyId") == "" {
+		return orgID, 0, err
+	}
+	keyID, err := pathID(c, "keyId")
+	return orgID, keyID, err
+}
+
+func (h *handlers) revealAPIKeys(c *gin.Context) {
+	c.Header("Cache-Control", "no-store") // on errors too: nothing on this path may be cached
+	orgID, _, err := orgAndKey(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	keys, quota, err := h.svc.RevealAPIKeys(c.Request.Context(), principal(c), orgID)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	setQuotaHeaders(c, quota)
+	out := make([]apiKeyJSON, 0, len(keys))
+	for _, k := range keys {
+		j := toAPIKeyJSON(k.APIKey)
+		j.APIKey = &k.Plaintext
+		out = append(out, j)
+	}
+	c.JSON(http.StatusOK, gin.H{"data": out})
+}
+
+func (h *handlers) createAPIKey(c *gin.Context) {
+	orgID, _, err := orgAndKey(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var v domain.Validation
+	body, err := readObject(c, &v)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var in app.NewAPIKey
+	required(body, "title", wantString, &in.Title)
+	required(body, "service", wantString, &in.Service)
+	required(body, "api_key", wantString, &in.Secret)
+	body.forbid("is set by the server", "id", "api_key_last4", "created_at", "updated_at")
+	body.rejectUnknown()
+	if err := v.Err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	k, err := h.svc.CreateAPIKey(c.Request.Context(), principal(c), orgID, in)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"data": toAPIKeyJSON(k)})
+}
+
+func (h *handlers) updateAPIKey(c *gin.Context) {
+	orgID, keyID, err := orgAndKey(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	var v domain.Validation
+	body, err := readObject(c, &v)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	patch := app.APIKeyPatch{
+		Title:   ptr[string](body, "title", wantString),
+		Service: ptr[string](body, "service", wantString),
+		Secret:  ptr[string](body, "api_key", wantString),
+	}
+	for _, k := range []string{"title", "service", "api_key"} {
+		if body.isNull(k) {
+			v.Add(k, "%s cannot be null", k)
+		}
+	}
+	body.forbid("cannot be changed", "id", "api_key_last4", "created_at", "updated_at")
+	body.rejectUnknown()
+	if err := v.Err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	k, err := h.svc.UpdateAPIKey(c.Request.Context(), principal(c), orgID, keyID, patch)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"data": toAPIKeyJSON(k)})
+}
+
+func (h *handlers) deleteAPIKey(c *gin.Context) {
+	orgID, keyID, err := orgAndKey(c)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := h.svc.DeleteAPIKey(c.Request.Context(), principal(c), orgID, keyID); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

@@ -1,0 +1,209 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+)
+
+// NewAPIKey is the input of CreateAPIKey.
+type NewAPIKey struct {
+	Title, Service, Secret string
+}
+
+// APIKeyPatch changes a key; a new Secret rotates it.
+type APIKeyPatch struct {
+	Title, Service, Secret *string
+}
+
+func (s *Service) vault() error {
+	if s.sealer == nil {
+		return domain.ErrVaultUnavailable
+	}
+	return nil
+}
+
+// RevealAPIKeys returns an organization's keys decrypted, at most 10 times a minute per caller
+// and organization. The audit record is committed before any key is decrypted: if it cannot
+// be written, no key leaves the server.
+// Errors: vault_unavailable, rate_limited, service_unavailable, organization_not_found, forbidden.
+func (s *Service) RevealAPIKeys(ctx context.Context, p domain.Principal, orgID int64) ([]domain.RevealedKey, domain.Quota, error) {
+	if err := s.vault(); err != nil {
+		return nil, domain.Quota{}, err
+	}
+	quota, err := s.limit(ctx, "reveal-api-keys", orgID, p, domain.LimitRevealAPIKeys)
+	if err != nil {
+		return nil, quota, err
+	}
+	var sealed []domain.APIKey
+	err = s.uow.Do(ctx, func(tx ports.Repos) error {
+		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionVaultReveal, false); err != nil {
+			return err
+		}
+		var err error
+		if sealed, err = tx.APIKeys().List(ctx, orgID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, &p, event{orgID: &orgID, action: domain.AuditAPIKeysRevealed, targetType: "organization", targetID: orgID})
+	})
+	if err != nil {
+		return nil, quota, wrap("reveal api keys", err)
+	}
+	out := make([]domain.RevealedKey, 0, len(sealed))
+	for _, k := range sealed {
+		plain, err := s.sealer.Open(k.Sealed, domain.APIKeyAAD(k.OrganizationID, k.ID))
+		if err != nil {
+			return nil, quota, fmt.Errorf("open api key %d of organization %d: %w", k.ID, k.OrganizationID, err)
+		}
+		out = append(out, domain.RevealedKey{APIKey: k, Plaintext: string(plain)})
+	}
+	return out, quota, nil
+}
+
+// CreateAPIKey seals and stores a key; its ciphertext is bound to the new record's id.
+// Errors: vault_unavailable, validation_error, organization_not_found, forbidden.
+func (s *Service) CreateAPIKey(ctx context.Context, p domain.Principal, orgID int64, in NewAPIKey) (domain.APIKey, error) {
+	if err := s.vault(); err != nil {
+		return domain.APIKey{}, err
+	}
+	if err := domain.ValidateAPIKeyFields(&in.Title, &in.Service, &in.Secret); err != nil {
+		return domain.APIKey{}, err
+	}
+	now := s.clock.Now()
+	k := domain.APIKey{OrganizationID: orgID, Title: in.Title, Service: in.Service, Last4: domain.Last4Of(in.Secret),
+		SealKeyID: s.sealer.ActiveKeyID(), CreatedAt: now, UpdatedAt: now}
+	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionVaultManage, false); err != nil {
+			return err
+		}
+		var err error
+		if k, err = tx.APIKeys().Create(ctx, k); err != nil {
+			return err
+		}
+		if k, err = s.seal(ctx, tx, k, in.Secret); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, &p, event{orgID: &orgID, action: domain.AuditAPIKeyCreated, targetType: "api_key", targetID: k.ID})
+	})
+	return k, wrap("create api key", err)
+}
+
+// seal encrypts secret for k's record and stores it.
+func (s *Service) seal(ctx context.Context, tx ports.Repos, k domain.APIKey, secret string) (domain.APIKey, error) {
+	sealed, err := s.sealer.Seal([]byte(secret), domain.APIKeyAAD(k.OrganizationID, k.ID))
+	if err != nil {
+		return k, fmt.Errorf("seal api key: %w", err)
+	}
+	k.Sealed, k.SealKeyID, k.Last4 = sealed, s.sealer.ActiveKeyID(), domain.Last4Of(secret)
+	return tx.APIKeys().Update(ctx, k)
+}
+
+// UpdateAPIKey renames or rotates a key.
+// Errors: vault_unavailable, validation_error, organization_not_found, forbidden, api_key_not_found.
+func (s *Service) UpdateAPIKey(ctx context.Context, p domain.Principal, orgID, keyID int64, patch APIKeyPatch) (domain.APIKey, error) {
+	if err := s.vault(); err != nil {
+		return domain.APIKey{}, err
+	}
+	if err := domain.ValidateAPIKeyFields(patch.Title, patch.Service, patch.Secret); err != nil {
+		return domain.APIKey{}, err
+	}
+	var k domain.APIKey
+	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionVaultManage, false); err != nil {
+			return err
+		}
+		var err error
+		if k, err = tx.APIKeys().Get(ctx, orgID, keyID); err != nil {
+			return err
+		}
+		var changes []string
+		if patch.Title != nil {
+			k.Title, changes = *patch.Title, append(changes, "title")
+		}
+		if patch.Service != nil {
+			k.Service, changes = *patch.Service, append(changes, "service")
+		}
+		k.UpdatedAt = s.clock.Now()
+		if patch.Secret != nil {
+			k, err = s.seal(ctx, tx, k, *patch.Secret)
+			changes = append(changes, "api_key")
+		} else {
+			k, err = tx.APIKeys().Update(ctx, k)
+		}
+		if err != nil {
+			return err
+		}
+		return s.record(ctx, tx, &p, event{orgID: &orgID, action: domain.AuditAPIKeyUpdated, targetType: "api_key", targetID: k.ID, changes: changes})
+	})
+	return k, wrap("update api key", err)
+}
+
+// DeleteAPIKey removes a key.
+// Errors: vault_unavailable, organization_not_found, forbidden, api_key_not_found.
+func (s *Service) DeleteAPIKey(ctx context.Context, p domain.Principal, orgID, keyID int64) error {
+	if err := s.vault(); err != nil {
+		return err
+	}
+	return wrap("delete api key", s.uow.Do(ctx, func(tx ports.Repos) error {
+		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionVaultManage, false); err != nil {
+			return err
+		}
+		if err := tx.APIKeys().Delete(ctx, orgID, keyID); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, &p, event{orgID: &orgID, action: domain.AuditAPIKeyDeleted, targetType: "api_key", targetID: keyID})
+	}))
+}
+
+// RotateVault re-seals every key not sealed with the active key, batch by batch. Each row is
+// replaced only if unchanged since it was read, so it is safe to re-run after an interruption
+// and alongside the running service. It returns how many keys it re-sealed.
+func (s *Service) RotateVault(ctx context.Context, batch int) (int, error) {
+	if err := s.vault(); err != nil {
+		return 0, err
+	}
+	active, done := s.sealer.ActiveKeyID(), 0
+	skip := map[int64]bool{}
+	for {
+		keys, err := s.uow.APIKeys().NotSealedWith(ctx, active, batch+len(skip))
+		if err != nil {
+			return done, wrap("rotate vault", err)
+		}
+		progressed := false
+		for _, k := range keys {
+			if skip[k.ID] {
+				continue
+			}
+			ok, err := s.reseal(ctx, k)
+			if err != nil {
+				return done, err
+			}
+			if ok {
+				done++
+			} else {
+				skip[k.ID] = true // changed meanwhile: the writer sealed it with the active key
+			}
+			progressed = true
+		}
+		if !progressed {
+			return done, nil
+		}
+	}
+}
+
+func (s *Service) reseal(ctx context.Context, k domain.APIKey) (bool, error) {
+	aad := domain.APIKeyAAD(k.OrganizationID, k.ID)
+	plain, err := s.sealer.Open(k.Sealed, aad)
+	if err != nil {
+		return false, fmt.Errorf("rotate api key %d (sealed with %q): %w", k.ID, k.SealKeyID, err)
+	}
+	old := k.Sealed
+	if k.Sealed, err = s.sealer.Seal(plain, aad); err != nil {
+		return false, err
+	}
+	k.SealKeyID = s.sealer.ActiveKeyID()
+	ok, err := s.uow.APIKeys().Reseal(ctx, k, old)
+	return ok, wrap("rotate vault", err)
+}
