@@ -10,7 +10,7 @@ import (
 
 // ConnectUser adds an existing user, found by email, to an organization with the
 // organization's default role (seed 000), at most 50 times an hour per caller and organization.
-// Errors: validation_error, rate_limited, service_unavailable (limiter down), 
+// Errors: validation_error, rate_limited, service_unavailable (limiter down),
 // organization_not_found, forbidden, user_not_found, user_already_connected.
 func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int64, email string) (domain.Membership, domain.Quota, error) {
 	email = strings.TrimSpace(email)

@@ -24,10 +24,10 @@ type Config struct {
 
 // Deps are the ports the Service drives.
 type Deps struct {
-	Store   ports.UnitOfWork   // required
-	Limiter ports.RateLimiter  // required: the seeds' limits are part of the contract
-	Sealer  ports.Sealer       // nil: the vault answers vault_unavailable
-	Clock   ports.Clock        // nil: the system clock
+	Store   ports.UnitOfWork  // required
+	Limiter ports.RateLimiter // required: the seeds' limits are part of the contract
+	Sealer  ports.Sealer      // nil: the vault answers vault_unavailable
+	Clock   ports.Clock       // nil: the system clock
 }
 
 // Service runs the use cases. It is safe for concurrent use.

@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"errors"
-	"strconv"
-	"time"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/gin-gonic/gin"
 

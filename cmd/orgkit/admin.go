@@ -127,4 +127,3 @@ func audit(ctx context.Context, e env, args []string) error {
 }
 
 var errAuditBroken = errors.New("the audit log chain is broken")
-

@@ -79,7 +79,9 @@ func loadOrCreate(dir, name string, encode func([]byte) string) (string, error) 
 }
 
 // readDevSecret reads the HS256 secret that `serve --dev` keeps (for `orgkit token`).
-func readDevSecret(dir string) (string, error) { return readSecretFile(filepath.Join(dir, devSecretFile)) }
+func readDevSecret(dir string) (string, error) {
+	return readSecretFile(filepath.Join(dir, devSecretFile))
+}
 
 func readSecretFile(path string) (string, error) {
 	b, err := os.ReadFile(path)
