@@ -4,6 +4,7 @@ package gormstore
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"fmt"
 	"io/fs"
@@ -175,3 +176,7 @@ func (s *Store) MigrationStatus(ctx context.Context) (map[int64]bool, error) {
 func (s *Store) Exec(ctx context.Context, sql string, args ...any) error {
 	return s.db.WithContext(ctx).Exec(sql, args...).Error
 }
+
+// SQLDB exposes the connection pool for operators' tools and tests that must read raw rows
+// (e.g. proving no plaintext secret is stored); the app never uses it.
+func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }

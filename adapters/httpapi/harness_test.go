@@ -226,13 +226,13 @@ func (h *harness) orgWithRoles(slug string) roles {
 	for _, e := range []string{r.owner, r.admin, r.member, r.viewer, r.outsider} {
 		expect(h.t, h.do("GET", "/v1/me", e, nil), 200, "")
 	}
-	if _, err := h.store.Users().SetSuperadmin(ctx, r.owner, true); err != nil {
+	if _, err := h.svc.SetSuperadmin(ctx, r.owner, true); err != nil {
 		h.t.Fatal(err)
 	}
 	res := h.do("POST", "/v1/organizations", r.owner, map[string]any{"name": "Org " + slug, "slug": slug})
 	expect(h.t, res, 201, "")
 	r.orgID = id(res.data()["id"])
-	if _, err := h.store.Users().SetSuperadmin(ctx, r.owner, false); err != nil {
+	if _, err := h.svc.SetSuperadmin(ctx, r.owner, false); err != nil {
 		h.t.Fatal(err)
 	}
 	for _, m := range []struct{ email, role string }{{r.admin, "admin"}, {r.member, "member"}, {r.viewer, "viewer"}} {

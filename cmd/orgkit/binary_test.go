@@ -2,9 +2,12 @@ package main
 
 import (
 	"bufio"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -17,34 +20,10 @@ import (
 // create an organization, list it, stop with SIGTERM.
 func TestBinary(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "orgkit")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	env := []string{"ORGKIT_HTTP_ADDR=127.0.0.1:0", "ORGKIT_DATABASE_URL=" + gormtest.URL(t, gormstore.SQLite),
 		"ORGKIT_DATA_DIR=" + filepath.Join(dir, "data"), "PATH=/usr/bin:/bin"}
-	serve := exec.Command(bin, "serve", "--dev")
-	serve.Env = env
-	stdout, _ := serve.StdoutPipe()
-	if err := serve.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = serve.Process.Kill() })
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				lines <- m[1]
-			}
-		}
-	}()
-	var base string
-	select {
-	case base = <-lines:
-	case <-time.After(30 * time.Second):
-		t.Fatal("binary did not start")
-	}
+	serve, base := startBinary(t, bin, env, "serve", "--dev")
 
 	mintCmd := exec.Command(bin, "token", "--sub", devSubject, "--email", devEmail)
 	mintCmd.Env = env
@@ -75,5 +54,61 @@ func TestBinary(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("did not stop on SIGTERM")
+	}
+}
+
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// buildBinary builds cmd/orgkit once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "orgkit-bin")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "orgkit")
+		if out, err := exec.Command("go", "build", "-o", builtBin, ".").CombinedOutput(); err != nil {
+			buildErr = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return builtBin
+}
+
+// startBinary runs the binary until the test ends and returns it with its base URL.
+func startBinary(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	stdout, _ := cmd.StdoutPipe()
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
+				lines <- m[1]
+			}
+		}
+	}()
+	select {
+	case base := <-lines:
+		return cmd, base
+	case <-time.After(30 * time.Second):
+		t.Fatalf("binary did not start:\n%s", stderr.String())
+		return nil, ""
 	}
 }

@@ -14,6 +14,7 @@ type config struct {
 	HTTPAddr         string
 	DatabaseURL      string
 	RedisURL         string
+	RedisKeyPrefix   string
 	AuthHS256Secret  string
 	AuthJWKSURL      string
 	AuthIssuer       string
@@ -41,6 +42,7 @@ func (c *config) settings() []setting {
 		{"http-addr", "ORGKIT_HTTP_ADDR", "127.0.0.1:8080", "listen address", &c.HTTPAddr},
 		{"database-url", "ORGKIT_DATABASE_URL", "sqlite:orgkit.db", "postgres://… or sqlite:<path>", &c.DatabaseURL},
 		{"redis-url", "ORGKIT_REDIS_URL", "", "redis://… for the shared cache and rate limits (empty: in-process)", &c.RedisURL},
+		{"redis-key-prefix", "ORGKIT_REDIS_KEY_PREFIX", "orgkit:", "prefix of every Redis key, for a Redis shared with other services", &c.RedisKeyPrefix},
 		{"auth-hs256-secret", "ORGKIT_AUTH_HS256_SECRET", "", "shared secret for HS256 tokens", &c.AuthHS256Secret},
 		{"auth-jwks-url", "ORGKIT_AUTH_JWKS_URL", "", "JWKS endpoint of the identity provider", &c.AuthJWKSURL},
 		{"auth-issuer", "ORGKIT_AUTH_ISSUER", "", "required token issuer (iss)", &c.AuthIssuer},

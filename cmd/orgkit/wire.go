@@ -69,7 +69,7 @@ func wire(ctx context.Context, cfg config, log *slog.Logger) (*wired, error) {
 			log.Warn("redis is not reachable; rate-limited endpoints answer 503 until it is", slog.Any("error", err))
 		}
 		cancel()
-		deps.Limiter = ratelimit.NewRedis(client, "orgkit:ratelimit:")
+		deps.Limiter = ratelimit.NewRedis(client, cfg.RedisKeyPrefix+"ratelimit:")
 	}
 	w.svc = app.New(deps, app.Config{SuperadminEmails: splitList(cfg.SuperadminEmails)})
 	return w, nil
