@@ -91,7 +91,8 @@ func (s *Service) UpdateOrganization(ctx context.Context, p domain.Principal, id
 			return domain.ErrForbidden
 		}
 		next, cols, err := patch.Apply(org)
-		if err != nil {
+		if err != nil || len(cols) == 0 {
+			out = org // an empty patch changes nothing, not even updated_at, and is not audited
 			return err
 		}
 		next.UpdatedAt = s.clock.Now()

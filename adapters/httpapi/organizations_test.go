@@ -223,6 +223,9 @@ func TestOrganizations_Update(t *testing.T) {
 		t.Errorf("timestamps missing")
 	}
 	before := h.do("GET", path, rootEmail, nil).Raw
+	if empty := h.do("PATCH", path, rootEmail, map[string]any{}); empty.Status != 200 || fmt.Sprint(empty.data()) != fmt.Sprint(h.do("GET", path, rootEmail, nil).data()) {
+		t.Errorf("empty patch: %s", empty.Raw)
+	}
 
 	for _, c := range []struct {
 		name   string

@@ -63,11 +63,9 @@ func migrate(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// superadmin grants or revokes the platform role of a user who has signed in once.
-func superadmin(ctx context.Context, e env, args []string) error {
-	cfg, pos, err := adminCommand(e, "superadmin", "grant|revoke EMAIL", args, func(p []string) bool {
-		return len(p) == 2 && (p[0] == "grant" || p[0] == "revoke")
-	})
+// withApp parses an operator command and runs fn on the wired service.
+func withApp(ctx context.Context, e env, name, synopsis string, args []string, valid func([]string) bool, fn func(w *wired, pos []string) error) error {
+	cfg, pos, err := adminCommand(e, name, synopsis, args, valid)
 	if err != nil {
 		return err
 	}
@@ -76,54 +74,50 @@ func superadmin(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	defer w.Close()
-	u, err := w.svc.SetSuperadmin(ctx, pos[1], pos[0] == "grant")
-	if errors.Is(err, domain.ErrUserNotFound) {
-		return fmt.Errorf("%s %s: %w: the user must have signed in once", pos[0], pos[1], err)
-	}
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", pos[0], pos[1], err)
-	}
-	fmt.Fprintf(e.stdout, "user %d (%s): superadmin=%t\n", u.ID, pos[1], u.IsSuperadmin)
-	return nil
+	return fn(w, pos)
+}
+
+// superadmin grants or revokes the platform role of a user who has signed in once.
+func superadmin(ctx context.Context, e env, args []string) error {
+	valid := func(p []string) bool { return len(p) == 2 && (p[0] == "grant" || p[0] == "revoke") }
+	return withApp(ctx, e, "superadmin", "grant|revoke EMAIL", args, valid, func(w *wired, pos []string) error {
+		u, err := w.svc.SetSuperadmin(ctx, pos[1], pos[0] == "grant")
+		if errors.Is(err, domain.ErrUserNotFound) {
+			return fmt.Errorf("%s %s: %w: the user must have signed in once", pos[0], pos[1], err)
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", pos[0], pos[1], err)
+		}
+		fmt.Fprintf(e.stdout, "user %d (%s): superadmin=%t\n", u.ID, pos[1], u.IsSuperadmin)
+		return nil
+	})
 }
 
 // vault re-seals every API key with the active key of ORGKIT_VAULT_KEYS.
 func vault(ctx context.Context, e env, args []string) error {
-	cfg, _, err := adminCommand(e, "vault", "rotate", args, func(p []string) bool { return len(p) == 1 && p[0] == "rotate" })
-	if err != nil {
+	valid := func(p []string) bool { return len(p) == 1 && p[0] == "rotate" }
+	return withApp(ctx, e, "vault", "rotate", args, valid, func(w *wired, _ []string) error {
+		n, err := w.svc.RotateVault(ctx, 100)
+		fmt.Fprintf(e.stdout, "re-sealed %d key(s)\n", n)
 		return err
-	}
-	w, err := wire(ctx, cfg, quiet())
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	n, err := w.svc.RotateVault(ctx, 100)
-	fmt.Fprintf(e.stdout, "re-sealed %d key(s)\n", n)
-	return err
+	})
 }
 
 // audit verifies every hash chain of the audit log.
 func audit(ctx context.Context, e env, args []string) error {
-	cfg, _, err := adminCommand(e, "audit", "verify", args, func(p []string) bool { return len(p) == 1 && p[0] == "verify" })
-	if err != nil {
-		return err
-	}
-	w, err := wire(ctx, cfg, quiet())
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	v, err := w.svc.VerifyAudit(ctx)
-	if err != nil {
-		return err
-	}
-	if v.BrokenID != 0 {
-		fmt.Fprintf(e.stdout, "BROKEN at audit record %d: %s (%d record(s) checked)\n", v.BrokenID, v.Reason, v.Checked)
-		return errAuditBroken
-	}
-	fmt.Fprintf(e.stdout, "ok: %d record(s), every chain intact\n", v.Checked)
-	return nil
+	valid := func(p []string) bool { return len(p) == 1 && p[0] == "verify" }
+	return withApp(ctx, e, "audit", "verify", args, valid, func(w *wired, _ []string) error {
+		v, err := w.svc.VerifyAudit(ctx)
+		if err != nil {
+			return err
+		}
+		if v.BrokenID != 0 {
+			fmt.Fprintf(e.stdout, "BROKEN at audit record %d: %s (%d record(s) checked)\n", v.BrokenID, v.Reason, v.Checked)
+			return errAuditBroken
+		}
+		fmt.Fprintf(e.stdout, "ok: %d record(s), every chain intact\n", v.Checked)
+		return nil
+	})
 }
 
 var errAuditBroken = errors.New("the audit log chain is broken")

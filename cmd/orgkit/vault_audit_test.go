@@ -65,31 +65,37 @@ func TestVaultRotate(t *testing.T) {
 	}
 }
 
-func TestAuditVerify(t *testing.T) {
+// auditedDB serves once to write audit records (an organization created and patched twice,
+// plus the creations of extra) and returns the env and an open store on the same database.
+func auditedDB(t *testing.T, extra ...string) (map[string]string, *gormstore.Store) {
+	t.Helper()
 	url := gormtest.URL(t, gormstore.SQLite)
 	env := map[string]string{"ORGKIT_HTTP_ADDR": "127.0.0.1:0", "ORGKIT_DATABASE_URL": url,
 		"ORGKIT_AUTH_HS256_SECRET": "e2e-secret-0123456789abcdef01234", "ORGKIT_SUPERADMIN_EMAILS": "boss@example.com"}
 	base, stop, _ := startRun(t, []string{"serve"}, env)
 	tok := mint(t, env, "--sub", "boss", "--email", "boss@example.com")
-	for _, slug := range []string{"alpha", "bravo"} {
+	for _, slug := range append([]string{"alpha"}, extra...) {
 		call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Org", "slug": slug})
 	}
 	call(t, "PATCH", base+"/v1/organizations/1", tok, map[string]any{"tagline": "x"})
 	call(t, "PATCH", base+"/v1/organizations/1", tok, map[string]any{"tagline": "y"})
 	_ = stop()
-	if out, err := runCmd(t, env, "audit", "verify"); err != nil || !strings.Contains(out, "ok: 4 record(s)") {
-		t.Fatalf("intact: %q %v", out, err)
-	}
-
 	store, err := gormstore.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer store.Close()
-	ctx := context.Background()
+	t.Cleanup(func() { _ = store.Close() })
+	return env, store
+}
+
+func TestAuditVerify(t *testing.T) {
+	env, store := auditedDB(t, "bravo")
+	if out, err := runCmd(t, env, "audit", "verify"); err != nil || !strings.Contains(out, "ok: 4 record(s)") {
+		t.Fatalf("intact: %q %v", out, err)
+	}
 	// An attacker with database access drops the append-only guard and edits record 3.
 	for _, stmt := range []string{"DROP TRIGGER audit_logs_no_update", "UPDATE audit_logs SET changes = '[\"name\"]' WHERE id = 3"} {
-		if err := store.Exec(ctx, stmt); err != nil {
+		if err := store.Exec(context.Background(), stmt); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -100,20 +106,7 @@ func TestAuditVerify(t *testing.T) {
 }
 
 func TestAuditVerify_DetectsRemoval(t *testing.T) {
-	url := gormtest.URL(t, gormstore.SQLite)
-	env := map[string]string{"ORGKIT_HTTP_ADDR": "127.0.0.1:0", "ORGKIT_DATABASE_URL": url,
-		"ORGKIT_AUTH_HS256_SECRET": "e2e-secret-0123456789abcdef01234", "ORGKIT_SUPERADMIN_EMAILS": "boss@example.com"}
-	base, stop, _ := startRun(t, []string{"serve"}, env)
-	tok := mint(t, env, "--sub", "boss", "--email", "boss@example.com")
-	call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Org", "slug": "alpha"})
-	call(t, "PATCH", base+"/v1/organizations/1", tok, map[string]any{"tagline": "x"})
-	call(t, "PATCH", base+"/v1/organizations/1", tok, map[string]any{"tagline": "y"})
-	_ = stop()
-	store, err := gormstore.Open(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
+	env, store := auditedDB(t)
 	for _, stmt := range []string{"DROP TRIGGER audit_logs_no_delete", "DELETE FROM audit_logs WHERE id = 2"} {
 		if err := store.Exec(context.Background(), stmt); err != nil {
 			t.Fatal(err)
