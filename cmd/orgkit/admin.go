@@ -15,8 +15,8 @@ import (
 func adminCommand(e env, name, synopsis string, args []string, valid func(pos []string) bool) (config, []string, error) {
 	var cfg config
 	fs := newFlags(e, name, synopsis)
-	cfg.register(fs, e.getenv)
-	if err := fs.Parse(args); err != nil {
+	cfg.register(fs)
+	if err := cfg.parse(fs, args, e.getenv); err != nil {
 		return cfg, nil, err
 	}
 	if !valid(fs.Args()) {

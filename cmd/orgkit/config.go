@@ -59,29 +59,40 @@ func (c *config) settings() []setting {
 	}
 }
 
-// register adds the configuration flags to fs, defaulting each to its variable.
-func (c *config) register(fs *flag.FlagSet, getenv func(string) string) {
+// register adds the configuration flags to fs. Their help shows the contract's defaults,
+// never the environment's values (which may hold secrets); parse applies the environment.
+func (c *config) register(fs *flag.FlagSet) {
 	for _, s := range c.settings() {
-		def := getenv(s.env)
-		if def == "" {
-			def = s.def
+		fs.StringVar(s.dst, s.flag, s.def, fmt.Sprintf("%s (%s)", s.usage, s.env))
+	}
+	fs.DurationVar(&c.ResolveCacheTTL, "resolve-cache-ttl", 5*time.Minute, "resolve cache lifetime (ORGKIT_RESOLVE_CACHE_TTL)")
+}
+
+// parse parses args; every flag not given takes its variable's value when that is set.
+func (c *config) parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	for _, s := range c.settings() {
+		if v := getenv(s.env); v != "" && !given[s.flag] {
+			*s.dst = v
 		}
-		fs.StringVar(s.dst, s.flag, def, fmt.Sprintf("%s (%s)", s.usage, s.env))
 	}
-	ttl := getenv("ORGKIT_RESOLVE_CACHE_TTL")
-	if ttl == "" {
-		ttl = "5m"
+	if v := getenv("ORGKIT_RESOLVE_CACHE_TTL"); v != "" && !given["resolve-cache-ttl"] {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return fmt.Errorf("ORGKIT_RESOLVE_CACHE_TTL must be a positive duration such as 5m, not %q", v)
+		}
+		c.ResolveCacheTTL = d
 	}
-	d, err := time.ParseDuration(ttl)
-	if err != nil {
-		d = -1 // reported by validate, where errors have somewhere to go
-	}
-	fs.DurationVar(&c.ResolveCacheTTL, "resolve-cache-ttl", d, "resolve cache lifetime (ORGKIT_RESOLVE_CACHE_TTL)")
+	return nil
 }
 
 func (c *config) validate() error {
-	if c.ResolveCacheTTL < 0 {
-		return fmt.Errorf("ORGKIT_RESOLVE_CACHE_TTL must be a positive duration such as 5m")
+	if c.ResolveCacheTTL <= 0 {
+		return fmt.Errorf("--resolve-cache-ttl must be a positive duration such as 5m")
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err

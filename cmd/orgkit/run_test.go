@@ -274,9 +274,41 @@ func TestRun_UsageAndHelp(t *testing.T) {
 			t.Errorf("%v: err %v, usage %q", c.args, err, errb.String())
 		}
 	}
+	for err, want := range map[error]int{nil: 0, flag.ErrHelp: 0, errUsage: 2, errors.New("boom"): 1, errAuditBroken: 1} {
+		if got := exitCode(err); got != want {
+			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
+		}
+	}
 	var out bytes.Buffer
 	if err := run(context.Background(), []string{"version"}, envOf(nil), &out, io.Discard); err != nil || !strings.HasPrefix(out.String(), "orgkit ") {
 		t.Errorf("version: %q %v", out.String(), err)
+	}
+}
+
+// TestConfig_HelpHidesSecrets: --help shows the documented defaults, not the environment.
+func TestConfig_HelpHidesSecrets(t *testing.T) {
+	var errb bytes.Buffer
+	env := envOf(map[string]string{"ORGKIT_AUTH_HS256_SECRET": "topsecret-value", "ORGKIT_DATABASE_URL": "postgres://u:pw-value@db/x"})
+	if err := run(context.Background(), []string{"serve", "--help"}, env, io.Discard, &errb); !errors.Is(err, flag.ErrHelp) {
+		t.Fatal(err)
+	}
+	if strings.Contains(errb.String(), "topsecret-value") || strings.Contains(errb.String(), "pw-value") || !strings.Contains(errb.String(), "sqlite:orgkit.db") {
+		t.Fatalf("help:\n%s", errb.String())
+	}
+}
+
+// TestConfig_FlagsOverrideEnvironment: a flag beats its variable, the variable beats the default.
+func TestConfig_FlagsOverrideEnvironment(t *testing.T) {
+	var cfg config
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	cfg.register(fs)
+	env := envOf(map[string]string{"ORGKIT_HTTP_ADDR": "127.0.0.1:9000", "ORGKIT_LOG_LEVEL": "debug", "ORGKIT_RESOLVE_CACHE_TTL": "1m"})
+	if err := cfg.parse(fs, []string{"--http-addr", "127.0.0.1:9999"}, env); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.HTTPAddr != "127.0.0.1:9999" || cfg.LogLevel != "debug" || cfg.LogFormat != "json" || cfg.ResolveCacheTTL != time.Minute ||
+		cfg.DatabaseURL != "sqlite:orgkit.db" || cfg.VerifyPrefix != "_orgkit-verification" || cfg.AuthEmailClaim != "email" {
+		t.Fatalf("%+v", cfg)
 	}
 }
 

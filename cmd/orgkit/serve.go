@@ -21,9 +21,9 @@ const shutdownGrace = 15 * time.Second
 func serve(ctx context.Context, e env, args []string) error {
 	var cfg config
 	fs := newFlags(e, "serve", "[--dev] [flags]")
-	cfg.register(fs, e.getenv)
-	fs.BoolVar(&cfg.Dev, "dev", false, "development mode: generated HS256 secret in --data-dir, dev superadmin")
-	if err := fs.Parse(args); err != nil {
+	cfg.register(fs)
+	fs.BoolVar(&cfg.Dev, "dev", false, "development mode: generated HS256 secret and vault key in --data-dir, dev superadmin")
+	if err := cfg.parse(fs, args, e.getenv); err != nil {
 		return err
 	}
 	if err := cfg.validate(); err != nil {

@@ -18,12 +18,12 @@ func token(_ context.Context, e env, args []string) error {
 	var id domain.Identity
 	var ttl time.Duration
 	fs := newFlags(e, "token", "--sub SUBJECT --email EMAIL [--name NAME] [--ttl 1h]")
-	cfg.register(fs, e.getenv)
+	cfg.register(fs)
 	fs.StringVar(&id.Subject, "sub", "", "subject (the identity provider's user id)")
 	fs.StringVar(&id.Email, "email", "", "email claim")
 	fs.StringVar(&id.Name, "name", "", "name claim")
 	fs.DurationVar(&ttl, "ttl", time.Hour, "lifetime")
-	if err := fs.Parse(args); err != nil {
+	if err := cfg.parse(fs, args, e.getenv); err != nil {
 		return err
 	}
 	if id.Subject == "" || id.Email == "" || ttl <= 0 {
