@@ -21,16 +21,45 @@ type object struct {
 	v      *domain.Validation
 }
 
-// readObject reads the request body as one JSON object.
-func readObject(c *gin.Context, v *domain.Validation) (*object, error) {
+// bind reads the body as one JSON object, lets read take its fields, refuses the fields read
+// did not take, and answers every problem at once. It reports whether the handler goes on.
+func bind(c *gin.Context, read func(o *object)) bool {
 	raw, err := io.ReadAll(c.Request.Body)
 	if err != nil {
 		if isTooLarge(err) {
-			return nil, errTooLarge
+			writeError(c, errTooLarge)
+		} else {
+			writeError(c, domain.InvalidField("body", "could not read the request body"))
 		}
-		return nil, domain.InvalidField("body", "could not read the request body")
+		return false
 	}
-	return parseObject(raw, "", v)
+	var v domain.Validation
+	o, err := parseObject(raw, "", &v)
+	if err != nil {
+		writeError(c, err)
+		return false
+	}
+	read(o)
+	o.rejectUnknown()
+	if err := v.Err(); err != nil {
+		writeError(c, err)
+		return false
+	}
+	return true
+}
+
+// invalid reports a problem with a field of this object.
+func (o *object) invalid(key, format string, args ...any) {
+	o.v.Add(o.name(key), format, args...)
+}
+
+// nonNull reports each key that was sent as null.
+func (o *object) nonNull(keys ...string) {
+	for _, k := range keys {
+		if o.isNull(k) {
+			o.invalid(k, "%s cannot be null", o.name(k))
+		}
+	}
 }
 
 func parseObject(raw []byte, prefix string, v *domain.Validation) (*object, error) {

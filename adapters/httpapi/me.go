@@ -4,8 +4,6 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"github.com/orgkit/orgkit/domain"
 )
 
 func (h *handlers) me(c *gin.Context) {
@@ -18,21 +16,13 @@ func (h *handlers) me(c *gin.Context) {
 }
 
 func (h *handlers) switchOrganization(c *gin.Context) {
-	var v domain.Validation
-	body, err := readObject(c, &v)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	var id int64
-	required(body, "organization_id", wantInt, &id)
-	body.rejectUnknown()
-	if err := v.Err(); err != nil {
-		writeError(c, err)
-		return
-	}
-	if id <= 0 {
-		writeError(c, domain.InvalidField("organization_id", "organization_id must be a positive integer"))
+	if !bind(c, func(o *object) {
+		required(o, "organization_id", wantInt, &id)
+		if id < 0 || (id == 0 && o.v.Err() == nil) {
+			o.invalid("organization_id", "organization_id must be a positive integer")
+		}
+	}) {
 		return
 	}
 	me, err := h.svc.SwitchOrganization(c.Request.Context(), principal(c), id)

@@ -59,9 +59,8 @@ func (h *handlers) createOrganization(c *gin.Context) {
 		writeError(c, domain.ErrForbidden) // before reading the body: non-superadmins learn nothing
 		return
 	}
-	in, err := decodeNewOrganization(c)
-	if err != nil {
-		writeError(c, err)
+	var in app.NewOrganization
+	if !bind(c, func(o *object) { in = readNewOrganization(o) }) {
 		return
 	}
 	org, err := h.svc.CreateOrganization(c.Request.Context(), principal(c), in)
@@ -74,9 +73,8 @@ func (h *handlers) updateOrganization(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	patch, err := decodeOrganizationPatch(c)
-	if err != nil {
-		writeError(c, err)
+	var patch domain.OrganizationPatch
+	if !bind(c, func(o *object) { patch = readOrganizationPatch(o) }) {
 		return
 	}
 	org, err := h.svc.UpdateOrganization(c.Request.Context(), principal(c), id, patch)
@@ -102,17 +100,8 @@ func (h *handlers) connectUser(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	var v domain.Validation
-	body, err := readObject(c, &v)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	var email string
-	required(body, "email", wantString, &email)
-	body.rejectUnknown()
-	if err := v.Err(); err != nil {
-		writeError(c, err)
+	if !bind(c, func(o *object) { required(o, "email", wantString, &email) }) {
 		return
 	}
 	m, quota, err := h.svc.ConnectUser(c.Request.Context(), principal(c), id, email)
@@ -135,12 +124,7 @@ func respond(c *gin.Context, status int, org domain.Organization, err error) {
 	c.JSON(status, gin.H{"data": toOrganizationJSON(org)})
 }
 
-func decodeNewOrganization(c *gin.Context) (app.NewOrganization, error) {
-	var v domain.Validation
-	body, err := readObject(c, &v)
-	if err != nil {
-		return app.NewOrganization{}, err
-	}
+func readNewOrganization(body *object) app.NewOrganization {
 	var in app.NewOrganization
 	o := &in.Organization
 	required(body, "name", wantString, &o.Name)
@@ -153,36 +137,27 @@ func decodeNewOrganization(c *gin.Context) (app.NewOrganization, error) {
 	o.TemplateTermsID = ptr[int64](body, "template_terms_id", wantInt)
 	o.TemplatePolicyID = ptr[int64](body, "template_policy_id", wantInt)
 	if s := body.sub("settings"); s != nil {
-		sp := decodeSettings(s)
+		sp := readSettings(s)
 		in.Settings = &sp
 	}
 	decode(body, "metadata", wantObject, &in.Metadata)
 	body.forbid("is set by the server", append([]string{"status"}, immutable...)...)
-	body.rejectUnknown()
-	return in, v.Err()
+	return in
 }
 
-func decodeSettings(s *object) domain.SettingsPatch {
+func readSettings(s *object) domain.SettingsPatch {
+	s.nonNull("allow_public_signup", "require_email_verification", "default_role")
 	p := domain.SettingsPatch{
 		AllowPublicSignup:        ptr[bool](s, "allow_public_signup", wantBool),
 		RequireEmailVerification: ptr[bool](s, "require_email_verification", wantBool),
 		DefaultRole:              ptr[domain.Role](s, "default_role", wantString),
 	}
-	for _, k := range []string{"allow_public_signup", "require_email_verification", "default_role"} {
-		if s.isNull(k) {
-			s.v.Add(s.name(k), "%s cannot be null", s.name(k))
-		}
-	}
 	s.rejectUnknown()
 	return p
 }
 
-func decodeOrganizationPatch(c *gin.Context) (domain.OrganizationPatch, error) {
-	var v domain.Validation
-	body, err := readObject(c, &v)
-	if err != nil {
-		return domain.OrganizationPatch{}, err
-	}
+func readOrganizationPatch(body *object) domain.OrganizationPatch {
+	body.nonNull("name", "status", "settings")
 	p := domain.OrganizationPatch{
 		Name:             optional[string](body, "name", wantString),
 		Tagline:          optional[string](body, "tagline", wantString),
@@ -199,15 +174,9 @@ func decodeOrganizationPatch(c *gin.Context) (domain.OrganizationPatch, error) {
 		Status:           optional[domain.Status](body, "status", wantString),
 		Metadata:         optional[domain.Metadata](body, "metadata", wantObject),
 	}
-	for _, k := range []string{"name", "status", "settings"} {
-		if body.isNull(k) {
-			v.Add(k, "%s cannot be null", k)
-		}
-	}
 	if s := body.sub("settings"); s != nil {
-		p.Settings = decodeSettings(s)
+		p.Settings = readSettings(s)
 	}
 	body.forbid("cannot be changed", append([]string{"slug"}, immutable...)...)
-	body.rejectUnknown()
-	return p, v.Err()
+	return p
 }

@@ -62,20 +62,13 @@ func (h *handlers) createAPIKey(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	var v domain.Validation
-	body, err := readObject(c, &v)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
 	var in app.NewAPIKey
-	required(body, "title", wantString, &in.Title)
-	required(body, "service", wantString, &in.Service)
-	required(body, "api_key", wantString, &in.Secret)
-	body.forbid("is set by the server", "id", "api_key_last4", "created_at", "updated_at")
-	body.rejectUnknown()
-	if err := v.Err(); err != nil {
-		writeError(c, err)
+	if !bind(c, func(o *object) {
+		required(o, "title", wantString, &in.Title)
+		required(o, "service", wantString, &in.Service)
+		required(o, "api_key", wantString, &in.Secret)
+		o.forbid("is set by the server", "id", "api_key_last4", "created_at", "updated_at")
+	}) {
 		return
 	}
 	k, err := h.svc.CreateAPIKey(c.Request.Context(), principal(c), orgID, in)
@@ -92,26 +85,16 @@ func (h *handlers) updateAPIKey(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	var v domain.Validation
-	body, err := readObject(c, &v)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	patch := app.APIKeyPatch{
-		Title:   ptr[string](body, "title", wantString),
-		Service: ptr[string](body, "service", wantString),
-		Secret:  ptr[string](body, "api_key", wantString),
-	}
-	for _, k := range []string{"title", "service", "api_key"} {
-		if body.isNull(k) {
-			v.Add(k, "%s cannot be null", k)
+	var patch app.APIKeyPatch
+	if !bind(c, func(o *object) {
+		o.nonNull("title", "service", "api_key")
+		patch = app.APIKeyPatch{
+			Title:   ptr[string](o, "title", wantString),
+			Service: ptr[string](o, "service", wantString),
+			Secret:  ptr[string](o, "api_key", wantString),
 		}
-	}
-	body.forbid("cannot be changed", "id", "api_key_last4", "created_at", "updated_at")
-	body.rejectUnknown()
-	if err := v.Err(); err != nil {
-		writeError(c, err)
+		o.forbid("cannot be changed", "id", "api_key_last4", "created_at", "updated_at")
+	}) {
 		return
 	}
 	k, err := h.svc.UpdateAPIKey(c.Request.Context(), principal(c), orgID, keyID, patch)
