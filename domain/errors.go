@@ -76,13 +76,11 @@ func Errorf(code Code, format string, args ...any) *Error {
 var (
 	ErrUnauthorized         = &Error{Code: CodeUnauthorized, Message: "missing or invalid auth token"}
 	ErrForbidden            = &Error{Code: CodeForbidden, Message: "insufficient permissions"}
-	ErrNotFound             = &Error{Code: CodeNotFound, Message: "resource not found"}
 	ErrOrganizationNotFound = &Error{Code: CodeOrganizationNotFound, Message: "organization not found"}
 	ErrUserNotFound         = &Error{Code: CodeUserNotFound, Message: "user not found"}
 	ErrSlugTaken            = &Error{Code: CodeSlugTaken, Message: "an organization with this slug already exists"}
 	ErrUserAlreadyConnected = &Error{Code: CodeUserAlreadyConnected, Message: "user already belongs to this organization"}
 	ErrEmailTaken           = &Error{Code: CodeEmailTaken, Message: "another user already has this email"}
-	ErrValidation           = &Error{Code: CodeValidation, Message: "input validation failed"}
 	ErrAPIKeyNotFound       = &Error{Code: CodeAPIKeyNotFound, Message: "api key not found"}
 	ErrVaultUnavailable     = &Error{Code: CodeVaultUnavailable, Message: "the API-key vault is not configured: set ORGKIT_VAULT_KEYS"}
 )

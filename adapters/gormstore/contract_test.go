@@ -19,7 +19,7 @@ var t0 = time.Date(2025, 3, 4, 10, 0, 0, 123456000, time.UTC)
 // eachDialect runs the contract on SQLite, and on Postgres when configured.
 func eachDialect(t *testing.T, fn func(t *testing.T, s *gormstore.Store)) {
 	for _, d := range gormtest.Dialects(t) {
-		t.Run(gormtest.Name(d), func(t *testing.T) {
+		t.Run(string(d), func(t *testing.T) {
 			t.Parallel()
 			fn(t, gormtest.Open(t, d))
 		})

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -81,6 +80,3 @@ func Open(t testing.TB, d gormstore.Dialect) *gormstore.Store {
 	}
 	return s
 }
-
-// Name is a subtest name for d.
-func Name(d gormstore.Dialect) string { return fmt.Sprint(d) }
