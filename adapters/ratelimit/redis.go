@@ -35,24 +35,32 @@ if oldest[2] then reset = tonumber(oldest[2]) + window - now end
 return {allowed, count, reset}
 `)
 
+// CallTimeout bounds every Redis call of the limiter, whatever the client's own timeouts: a
+// frozen Redis must cost a limited request a fast 503, not a hung handler.
+const CallTimeout = 200 * time.Millisecond
+
 // Redis is the limiter shared by every replica.
 type Redis struct {
-	client *redis.Client
+	client redis.UniversalClient
 	prefix string
 }
 
 var _ ports.RateLimiter = (*Redis)(nil)
 
-// NewRedis returns a limiter on client; keys are stored under prefix.
-func NewRedis(client *redis.Client, prefix string) *Redis {
+// NewRedis returns a limiter on client (a single node, a cluster or a failover client);
+// keys are stored under prefix.
+func NewRedis(client redis.UniversalClient, prefix string) *Redis {
 	return &Redis{client: client, prefix: prefix}
 }
 
-// Allow implements ports.RateLimiter.
+// Allow implements ports.RateLimiter. Errors: the client's, or context.DeadlineExceeded
+// after CallTimeout.
 func (r *Redis) Allow(ctx context.Context, key string, l domain.Limit) (domain.Quota, error) {
 	nonce := make([]byte, 8)
 	_, _ = rand.Read(nonce)
-	res, err := slidingLog.Run(ctx, r.client, []string{r.prefix + key}, l.Window.Microseconds(), l.Max, hex.EncodeToString(nonce)).Int64Slice()
+	res, err := bounded(ctx, func(ctx context.Context) ([]int64, error) {
+		return slidingLog.Run(ctx, r.client, []string{r.prefix + key}, l.Window.Microseconds(), l.Max, hex.EncodeToString(nonce)).Int64Slice()
+	})
 	if err != nil {
 		return domain.Quota{}, fmt.Errorf("redis rate limiter: %w", err)
 	}
@@ -61,4 +69,38 @@ func (r *Redis) Allow(ctx context.Context, key string, l domain.Limit) (domain.Q
 		q.RetryAfter = q.Reset
 	}
 	return q, nil
+}
+
+// bounded runs call and gives up after CallTimeout. go-redis honours a context deadline
+// while dialing but not on socket reads and writes (unless the client enables
+// ContextTimeoutEnabled), so waiting on the context here is what makes the bound hold;
+// an abandoned call ends at the client's own timeout or when the connection closes.
+func bounded[T any](ctx context.Context, call func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, CallTimeout)
+	defer cancel()
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1) // buffered: an abandoned call must not block forever
+	go func() {
+		v, err := call(ctx)
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// Ping reports whether Redis answers within CallTimeout (the readiness check).
+func (r *Redis) Ping(ctx context.Context) error {
+	_, err := bounded(ctx, func(ctx context.Context) (string, error) { return r.client.Ping(ctx).Result() })
+	if err != nil {
+		return fmt.Errorf("redis ping: %w", err)
+	}
+	return nil
 }
