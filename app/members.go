@@ -2,18 +2,22 @@ package app
 
 import (
 	"context"
-	"strings"
 
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
 )
 
-// ConnectUser adds an existing user, found by email, to an organization with the
-// organization's default role (seed 000), at most 50 times an hour per caller and organization.
-// Errors: validation_error, rate_limited, service_unavailable (limiter down),
-// organization_not_found, forbidden, user_not_found, user_already_connected.
+// ConnectUser adds an existing user, found by verified email, to an organization with the
+// organization's default role (seed 000), at most 50 times an hour per caller and
+// organization. Checks run in the order authorization, validation, rate limit, so an
+// outsider learns nothing and a refused call spends no quota.
+// Errors: organization_not_found, forbidden, validation_error, rate_limited,
+// service_unavailable (limiter down), user_not_found, user_already_connected.
 func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int64, email string) (domain.Membership, domain.Quota, error) {
-	email = strings.TrimSpace(email)
+	if _, _, err := s.Authorize(ctx, p, orgID, domain.ActionMemberConnect); err != nil {
+		return domain.Membership{}, domain.Quota{}, err
+	}
+	email = domain.NormalizeEmail(email)
 	if !domain.ValidEmail(email) {
 		return domain.Membership{}, domain.Quota{}, domain.InvalidField("email", "email must be a valid email address")
 	}
@@ -27,7 +31,7 @@ func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int
 		if err != nil {
 			return err
 		}
-		u, err := tx.Users().GetByEmail(ctx, email)
+		u, err := tx.Users().GetByVerifiedEmail(ctx, email)
 		if err != nil {
 			return err
 		}
@@ -87,19 +91,24 @@ func (s *Service) OrganizationContext(ctx context.Context, p domain.Principal, o
 	return org, role, wrap("organization context", err)
 }
 
-// SetSuperadmin grants or revokes the platform superadmin role of the user with email
-// (`orgkit superadmin grant|revoke`). The user must have signed in once.
+// SetSuperadmin grants or revokes the platform superadmin role of the user whose verified
+// email is email (`orgkit superadmin grant|revoke`). The user must have signed in once.
 // Errors: validation_error, user_not_found.
 func (s *Service) SetSuperadmin(ctx context.Context, email string, on bool) (domain.User, error) {
+	email = domain.NormalizeEmail(email)
 	if !domain.ValidEmail(email) {
 		return domain.User{}, domain.InvalidField("email", "email must be a valid email address")
 	}
 	var u domain.User
 	err := s.uow.Do(ctx, func(tx ports.Repos) error {
 		var err error
-		if u, err = tx.Users().SetSuperadmin(ctx, email, on); err != nil {
+		if u, err = tx.Users().GetByVerifiedEmail(ctx, email); err != nil {
 			return err
 		}
+		if err = tx.Users().SetSuperadmin(ctx, u.ID, on); err != nil {
+			return err
+		}
+		u.IsSuperadmin = on
 		action := domain.AuditSuperadminRevoked
 		if on {
 			action = domain.AuditSuperadminGranted

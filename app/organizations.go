@@ -7,33 +7,18 @@ import (
 	"github.com/orgkit/orgkit/ports"
 )
 
-// NewOrganization is the input of CreateOrganization.
-type NewOrganization struct {
-	Organization domain.Organization // Name, Slug and optional fields; the rest is ignored
-	Settings     *domain.SettingsPatch
-	Metadata     domain.Metadata
-}
-
 // CreateOrganization creates an organization and makes its creator the owner (seed 001).
 // Errors: forbidden (not a superadmin), validation_error, slug_taken.
-func (s *Service) CreateOrganization(ctx context.Context, p domain.Principal, in NewOrganization) (domain.Organization, error) {
+func (s *Service) CreateOrganization(ctx context.Context, p domain.Principal, in domain.NewOrganization) (domain.Organization, error) {
 	if !p.Can(domain.ActionOrgCreate, "") {
 		return domain.Organization{}, domain.ErrForbidden
 	}
-	o := in.Organization
 	now := s.clock.Now()
-	o.ID, o.Status, o.Settings, o.Metadata = 0, domain.StatusActive, domain.DefaultSettings(), in.Metadata
-	if in.Settings != nil {
-		o.Settings = in.Settings.Apply(o.Settings)
-	}
-	if o.Metadata == nil {
-		o.Metadata = domain.Metadata{}
-	}
-	o.CreatedAt, o.UpdatedAt = now, now
-	if err := o.Validate(); err != nil {
+	o, err := in.Build(now)
+	if err != nil {
 		return domain.Organization{}, err
 	}
-	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+	err = s.uow.Do(ctx, func(tx ports.Repos) error {
 		var err error
 		if o, err = tx.Organizations().Create(ctx, o); err != nil {
 			return err
@@ -58,9 +43,13 @@ func (s *Service) GetOrganization(ctx context.Context, p domain.Principal, id in
 	return org, wrap("get organization", err)
 }
 
-// GetOrganizationBySlug is GetOrganization by slug (seed 002).
-// Errors: organization_not_found, forbidden.
+// GetOrganizationBySlug is GetOrganization by slug (seed 002); slugs fold case in ASCII only.
+// Errors: validation_error (not text), organization_not_found, forbidden.
 func (s *Service) GetOrganizationBySlug(ctx context.Context, p domain.Principal, slug string) (domain.Organization, error) {
+	slug, err := domain.NormalizeSlug(slug)
+	if err != nil {
+		return domain.Organization{}, err
+	}
 	org, err := s.uow.Organizations().GetBySlug(ctx, slug)
 	if err == nil {
 		_, err = check(ctx, s.uow, p, org, domain.ActionOrgRead)
@@ -68,8 +57,14 @@ func (s *Service) GetOrganizationBySlug(ctx context.Context, p domain.Principal,
 	return org, wrap("get organization by slug", err)
 }
 
-// ListOrganizations lists the caller's organizations, or all of them for superadmins.
+// ListOrganizations lists the caller's organizations, or all of them for superadmins. Zero
+// fields of q take their defaults (page 1, 25 a page, by name).
+// Errors: validation_error.
 func (s *Service) ListOrganizations(ctx context.Context, p domain.Principal, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return domain.Page[domain.Organization]{}, err
+	}
 	q.MemberID = nil
 	if !p.Can(domain.ActionListAll, "") {
 		q.MemberID = &p.User.ID

@@ -2,26 +2,129 @@ package app
 
 import (
 	"context"
-	"strings"
+	"errors"
+	"log/slog"
 
 	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
 )
 
-// Authenticate turns a verified identity into a principal, provisioning the user on first
-// sight. Configured superadmin emails count only when the token does not say the email is
-// unverified, so an identity provider that lets users claim any address cannot make one.
+// Authenticate turns a verified token's identity into a principal, provisioning the user on
+// first sight and keeping their email and name in step with the token. Sign-in never fails
+// because of an email another user holds (see claimEmail). A configured superadmin email
+// counts only while the user holds it verified.
+// Errors: unauthorized (unusable claims).
 func (s *Service) Authenticate(ctx context.Context, id domain.Identity) (domain.Principal, error) {
-	if id.Subject == "" {
-		return domain.Principal{}, domain.ErrUnauthorized
+	if err := id.Check(); err != nil {
+		return domain.Principal{}, err
 	}
-	if id.Email != "" && !domain.ValidEmail(id.Email) {
-		id.Email = "" // an unusable email claim is treated as absent rather than failing sign-in
-	}
-	u, err := s.uow.Users().Provision(ctx, id, s.clock.Now())
+	u, err := s.uow.Users().Provision(ctx, id.Subject, s.clock.Now())
 	if err != nil {
 		return domain.Principal{}, wrap("provision user", err)
 	}
-	verified := id.EmailVerified == nil || *id.EmailVerified
-	byConfig := verified && id.Email != "" && s.superadmins[strings.ToLower(id.Email)]
-	return domain.Principal{User: u, Superadmin: u.IsSuperadmin || byConfig}, nil
+	if u, err = s.syncProfile(ctx, u, id); err != nil {
+		return domain.Principal{}, wrap("sync user profile", err)
+	}
+	return domain.Principal{User: u, Superadmin: u.IsSuperadmin || s.superadminByConfig(u)}, nil
+}
+
+func (s *Service) superadminByConfig(u domain.User) bool {
+	return u.EmailVerified && u.Email != nil && s.superadmins[*u.Email]
+}
+
+// syncProfile stores the token's name and email when they differ from the user's. An email
+// claim that is not a usable address is treated as absent, and an absent one keeps the
+// stored email. This is the hot path's only branch that writes.
+func (s *Service) syncProfile(ctx context.Context, u domain.User, id domain.Identity) (domain.User, error) {
+	want := u
+	if id.Name != "" {
+		want.Name = &id.Name
+	}
+	if email := domain.NormalizeEmail(id.Email); domain.ValidEmail(email) {
+		want.Email, want.EmailVerified = &email, id.EmailVerified
+	}
+	if same(want.Name, u.Name) && same(want.Email, u.Email) && want.EmailVerified == u.EmailVerified {
+		return u, nil
+	}
+	want.UpdatedAt = s.clock.Now()
+	for range 3 {
+		err := s.uow.Do(ctx, func(tx ports.Repos) error { return s.claimEmail(ctx, tx, &want) })
+		if !errors.Is(err, domain.ErrEmailTaken) {
+			return want, err
+		}
+		// Another user took the address between our read and our write: decide again.
+	}
+	want.Email, want.EmailVerified = nil, false
+	return want, s.uow.Users().UpdateProfile(ctx, want)
+}
+
+// claimEmail writes u's profile, settling who holds u's email first. A verified claim takes
+// the address from a user who holds it unverified (audited); an address held by another
+// user otherwise stays theirs, and u signs in with no email: the conflict is logged for the
+// operator, who can move the address with `orgkit users relink`.
+// Errors: email_taken when the holder changed meanwhile (the caller retries).
+func (s *Service) claimEmail(ctx context.Context, tx ports.Repos, u *domain.User) error {
+	if u.Email != nil {
+		holder, err := tx.Users().EmailHolder(ctx, *u.Email)
+		switch {
+		case errors.Is(err, domain.ErrUserNotFound) || (err == nil && holder.ID == u.ID):
+		case err != nil:
+			return err
+		case u.EmailVerified && !holder.EmailVerified:
+			if err := s.releaseEmail(ctx, tx, holder, u); err != nil {
+				return err
+			}
+		default:
+			s.log.WarnContext(ctx, "email conflict: the address belongs to another user; signing in without it",
+				slog.Int64("user_id", u.ID), slog.Int64("holder_user_id", holder.ID), slog.Bool("claim_verified", u.EmailVerified))
+			u.Email, u.EmailVerified = nil, false
+		}
+	}
+	return tx.Users().UpdateProfile(ctx, *u)
+}
+
+// releaseEmail clears the email of holder so that u may take it, and audits the move.
+func (s *Service) releaseEmail(ctx context.Context, tx ports.Repos, holder domain.User, u *domain.User) error {
+	holder.Email, holder.EmailVerified, holder.UpdatedAt = nil, false, u.UpdatedAt
+	if err := tx.Users().UpdateProfile(ctx, holder); err != nil {
+		return err
+	}
+	actor := domain.Principal{User: *u}
+	return s.record(ctx, tx, &actor, event{action: domain.AuditUserEmailReleased, targetType: "user", targetID: holder.ID, changes: []string{"email"}})
+}
+
+func same(a, b *string) bool { return (a == nil && b == nil) || (a != nil && b != nil && *a == *b) }
+
+// RelinkEmail moves an email to the user with subject, as verified, taking it from whoever
+// holds it (`orgkit users relink`): the way out of a conflict the operator has checked, such
+// as an account re-created at the identity provider. Audited as a platform record.
+// Errors: validation_error, user_not_found (no user with that subject).
+func (s *Service) RelinkEmail(ctx context.Context, email, subject string) (domain.User, error) {
+	email = domain.NormalizeEmail(email)
+	if !domain.ValidEmail(email) {
+		return domain.User{}, domain.InvalidField("email", "email must be a valid email address")
+	}
+	var u domain.User
+	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+		var err error
+		if u, err = tx.Users().GetBySubject(ctx, subject); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		holder, err := tx.Users().EmailHolder(ctx, email)
+		if err == nil && holder.ID != u.ID {
+			holder.Email, holder.EmailVerified, holder.UpdatedAt = nil, false, now
+			if err := tx.Users().UpdateProfile(ctx, holder); err != nil {
+				return err
+			}
+		} else if err != nil && !errors.Is(err, domain.ErrUserNotFound) {
+			return err
+		}
+		u.Email, u.EmailVerified, u.UpdatedAt = &email, true, now
+		if err := tx.Users().UpdateProfile(ctx, u); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, nil, event{action: domain.AuditUserEmailRelinked, targetType: "user", targetID: u.ID, changes: []string{"email"}})
+	})
+	return u, wrap("relink email", err)
 }

@@ -4,13 +4,13 @@ package app
 
 // Test doubles of the ports live in a _test.go file: they exist only in test builds, so no
 // production package (ports included) imports gomock.
-//go:generate go tool mockgen -destination=mocks_test.go -package=app_test github.com/orgkit/orgkit/ports OrganizationRepo,UserRepo,MembershipRepo,AuditRepo,APIKeyRepo,UnitOfWork,Sealer,RateLimiter
+//go:generate go tool mockgen -destination=mocks_test.go -package=app_test github.com/orgkit/orgkit/ports OrganizationRepo,UserRepo,MembershipRepo,AuditRepo,APIKeyRepo,Repos,UnitOfWork,Sealer,RateLimiter
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"log/slog"
 
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
@@ -28,6 +28,7 @@ type Deps struct {
 	Limiter ports.RateLimiter // required: the seeds' limits are part of the contract
 	Sealer  ports.Sealer      // nil: the vault answers vault_unavailable
 	Clock   ports.Clock       // nil: the system clock
+	Logger  *slog.Logger      // nil: slog.Default(); for what a caller is not told (e.g. email conflicts)
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -36,6 +37,7 @@ type Service struct {
 	limiter     ports.RateLimiter
 	sealer      ports.Sealer
 	clock       ports.Clock
+	log         *slog.Logger
 	superadmins map[string]bool
 }
 
@@ -47,9 +49,12 @@ func New(d Deps, cfg Config) *Service {
 	if d.Clock == nil {
 		d.Clock = ports.SystemClock{}
 	}
-	s := &Service{uow: d.Store, limiter: d.Limiter, sealer: d.Sealer, clock: d.Clock, superadmins: map[string]bool{}}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	s := &Service{uow: d.Store, limiter: d.Limiter, sealer: d.Sealer, clock: d.Clock, log: d.Logger, superadmins: map[string]bool{}}
 	for _, e := range cfg.SuperadminEmails {
-		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
+		if e = domain.NormalizeEmail(e); e != "" {
 			s.superadmins[e] = true
 		}
 	}
@@ -58,6 +63,23 @@ func New(d Deps, cfg Config) *Service {
 
 // Ready reports whether the service can serve requests (its database answers).
 func (s *Service) Ready(ctx context.Context) error { return s.uow.Ping(ctx) }
+
+// Authorize reports whether p may do action on the organization orgID, or, with orgID 0, a
+// platform-wide action (such as creating an organization). It returns the organization and
+// p's role there (empty for a superadmin who is not a member). Adapters call it to learn
+// whether to tell a caller about bad input (an outsider is told forbidden, never what was
+// wrong with the request), and hosts guard their own routes with it.
+// Errors: organization_not_found, forbidden.
+func (s *Service) Authorize(ctx context.Context, p domain.Principal, orgID int64, a domain.Action) (domain.Organization, domain.Role, error) {
+	if orgID == 0 {
+		if !p.Can(a, "") {
+			return domain.Organization{}, "", domain.ErrForbidden
+		}
+		return domain.Organization{}, "", nil
+	}
+	org, role, err := authorize(ctx, s.uow, p, orgID, a, false)
+	return org, role, wrap("authorize", err)
+}
 
 // authorize loads the organization and the principal's role in it and checks the policy.
 // A missing organization is organization_not_found before any permission check (seed 000).

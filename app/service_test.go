@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,14 +23,27 @@ type fixedClock struct{}
 
 func (fixedClock) Now() time.Time { return now }
 
-// deps are the mocked ports; the unit of work runs fn against the same mocked repositories.
+// repoMocks are one set of mocked repositories.
+type repoMocks struct {
+	orgs  *MockOrganizationRepo
+	users *MockUserRepo
+	mems  *MockMembershipRepo
+	audit *MockAuditRepo
+	keys  *MockAPIKeyRepo
+}
+
+func newRepoMocks(ctrl *gomock.Controller) repoMocks {
+	return repoMocks{orgs: NewMockOrganizationRepo(ctrl), users: NewMockUserRepo(ctrl),
+		mems: NewMockMembershipRepo(ctrl), audit: NewMockAuditRepo(ctrl), keys: NewMockAPIKeyRepo(ctrl)}
+}
+
+// deps are the mocked ports. The unit of work hands fn a transaction object distinct from
+// the store, with its own repositories (d.tx), so a use case that writes through the store
+// (d.store) inside a transaction fails the test with an unexpected call.
 type deps struct {
 	uow     *MockUnitOfWork
-	orgs    *MockOrganizationRepo
-	users   *MockUserRepo
-	mems    *MockMembershipRepo
-	audit   *MockAuditRepo
-	keys    *MockAPIKeyRepo
+	store   repoMocks // outside any transaction
+	tx      repoMocks // inside Do
 	sealer  *MockSealer
 	limiter *MockRateLimiter
 	svc     *app.Service
@@ -35,24 +51,36 @@ type deps struct {
 
 func newDeps(t *testing.T, cfg app.Config) deps {
 	ctrl := gomock.NewController(t)
-	d := deps{uow: NewMockUnitOfWork(ctrl), orgs: NewMockOrganizationRepo(ctrl),
-		users: NewMockUserRepo(ctrl), mems: NewMockMembershipRepo(ctrl), audit: NewMockAuditRepo(ctrl),
-		keys: NewMockAPIKeyRepo(ctrl), sealer: NewMockSealer(ctrl), limiter: NewMockRateLimiter(ctrl)}
-	d.uow.EXPECT().Organizations().Return(d.orgs).AnyTimes()
-	d.uow.EXPECT().Users().Return(d.users).AnyTimes()
-	d.uow.EXPECT().Memberships().Return(d.mems).AnyTimes()
-	d.uow.EXPECT().Audit().Return(d.audit).AnyTimes()
-	d.uow.EXPECT().APIKeys().Return(d.keys).AnyTimes()
+	d := deps{uow: NewMockUnitOfWork(ctrl), store: newRepoMocks(ctrl), tx: newRepoMocks(ctrl),
+		sealer: NewMockSealer(ctrl), limiter: NewMockRateLimiter(ctrl)}
+	d.uow.EXPECT().Organizations().Return(d.store.orgs).AnyTimes()
+	d.uow.EXPECT().Users().Return(d.store.users).AnyTimes()
+	d.uow.EXPECT().Memberships().Return(d.store.mems).AnyTimes()
+	d.uow.EXPECT().Audit().Return(d.store.audit).AnyTimes()
+	d.uow.EXPECT().APIKeys().Return(d.store.keys).AnyTimes()
+	tx := NewMockRepos(ctrl)
+	tx.EXPECT().Organizations().Return(d.tx.orgs).AnyTimes()
+	tx.EXPECT().Users().Return(d.tx.users).AnyTimes()
+	tx.EXPECT().Memberships().Return(d.tx.mems).AnyTimes()
+	tx.EXPECT().Audit().Return(d.tx.audit).AnyTimes()
+	tx.EXPECT().APIKeys().Return(d.tx.keys).AnyTimes()
 	d.uow.EXPECT().Do(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, fn func(ports.Repos) error) error {
-		return fn(d.uow)
+		return fn(tx)
 	}).AnyTimes()
-	d.svc = app.New(app.Deps{Store: d.uow, Clock: fixedClock{}, Sealer: d.sealer, Limiter: d.limiter}, cfg)
+	d.svc = app.New(app.Deps{Store: d.uow, Clock: fixedClock{}, Sealer: d.sealer, Limiter: d.limiter,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, cfg)
 	return d
+}
+
+// role makes the principal with userID hold role in org, as read by repos r.
+func (r repoMocks) role(orgID, userID int64, role domain.Role) {
+	r.orgs.EXPECT().Get(gomock.Any(), orgID).Return(org, nil)
+	r.mems.EXPECT().Role(gomock.Any(), orgID, userID).Return(role, nil)
 }
 
 // audited expects one audit record with action and answers it with err.
 func (d deps) audited(action string, err error) {
-	d.audit.EXPECT().Append(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, r domain.AuditRecord) (domain.AuditRecord, error) {
+	d.tx.audit.EXPECT().Append(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, r domain.AuditRecord) (domain.AuditRecord, error) {
 		if r.Action != action || !r.CreatedAt.Equal(now) {
 			return r, fmt.Errorf("unexpected audit record %+v", r)
 		}
@@ -70,11 +98,12 @@ var (
 	member = domain.Principal{User: domain.User{ID: 2}}
 	org    = domain.Organization{ID: 10, Name: "Acme", Slug: "acme", Status: domain.StatusActive,
 		Settings: domain.Settings{DefaultRole: domain.RoleViewer}, Metadata: domain.Metadata{}}
+	newOrg = domain.NewOrganization{Name: "Acme", Slug: "acme"}
 )
 
 func TestCreateOrganization_RequiresSuperadmin(t *testing.T) {
 	d := newDeps(t, app.Config{}) // no repository call is expected
-	_, err := d.svc.CreateOrganization(context.Background(), member, app.NewOrganization{Organization: org})
+	_, err := d.svc.CreateOrganization(context.Background(), member, newOrg)
 	if !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("got %v", err)
 	}
@@ -82,9 +111,9 @@ func TestCreateOrganization_RequiresSuperadmin(t *testing.T) {
 
 func TestCreateOrganization_ValidatesBeforeWriting(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	bad := org
+	bad := newOrg
 	bad.Slug = "Bad Slug"
-	_, err := d.svc.CreateOrganization(context.Background(), super, app.NewOrganization{Organization: bad})
+	_, err := d.svc.CreateOrganization(context.Background(), super, bad)
 	if domain.CodeOf(err) != domain.CodeValidation {
 		t.Fatalf("got %v", err)
 	}
@@ -92,18 +121,18 @@ func TestCreateOrganization_ValidatesBeforeWriting(t *testing.T) {
 
 func TestCreateOrganization_CreatorBecomesOwner(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.orgs.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, o domain.Organization) (domain.Organization, error) {
+	d.tx.orgs.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, o domain.Organization) (domain.Organization, error) {
 		if o.Status != domain.StatusActive || o.Settings != domain.DefaultSettings() || !o.CreatedAt.Equal(now) {
 			t.Errorf("defaults not applied: %+v", o)
 		}
 		o.ID = 10
 		return o, nil
 	})
-	d.mems.EXPECT().Create(gomock.Any(), domain.Membership{OrganizationID: 10, UserID: 1, Role: domain.RoleOwner, CreatedAt: now}).
+	d.tx.mems.EXPECT().Create(gomock.Any(), domain.Membership{OrganizationID: 10, UserID: 1, Role: domain.RoleOwner, CreatedAt: now}).
 		DoAndReturn(func(_ context.Context, m domain.Membership) (domain.Membership, error) { return m, nil })
-	d.users.EXPECT().SetCurrentOrganizationIfUnset(gomock.Any(), int64(1), int64(10)).Return(nil)
+	d.tx.users.EXPECT().SetCurrentOrganizationIfUnset(gomock.Any(), int64(1), int64(10)).Return(nil)
 	d.audited(domain.AuditOrganizationCreated, nil)
-	o, err := d.svc.CreateOrganization(context.Background(), super, app.NewOrganization{Organization: org})
+	o, err := d.svc.CreateOrganization(context.Background(), super, newOrg)
 	if err != nil || o.MembersCount != 1 {
 		t.Fatalf("%+v %v", o, err)
 	}
@@ -111,7 +140,7 @@ func TestCreateOrganization_CreatorBecomesOwner(t *testing.T) {
 
 func TestGetOrganization_NotFoundBeforeForbidden(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.orgs.EXPECT().Get(gomock.Any(), int64(99)).Return(domain.Organization{}, domain.ErrOrganizationNotFound)
+	d.store.orgs.EXPECT().Get(gomock.Any(), int64(99)).Return(domain.Organization{}, domain.ErrOrganizationNotFound)
 	// No membership lookup: a missing organization is 404 whoever asks (seed 000).
 	if _, err := d.svc.GetOrganization(context.Background(), member, 99); !errors.Is(err, domain.ErrOrganizationNotFound) {
 		t.Fatalf("got %v", err)
@@ -120,8 +149,8 @@ func TestGetOrganization_NotFoundBeforeForbidden(t *testing.T) {
 
 func TestUpdateOrganization_StatusIsSuperadminOnly(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.orgs.EXPECT().GetForUpdate(gomock.Any(), int64(10)).Return(org, nil)
-	d.mems.EXPECT().Role(gomock.Any(), int64(10), int64(2)).Return(domain.RoleOwner, nil)
+	d.tx.orgs.EXPECT().GetForUpdate(gomock.Any(), int64(10)).Return(org, nil)
+	d.tx.mems.EXPECT().Role(gomock.Any(), int64(10), int64(2)).Return(domain.RoleOwner, nil)
 	patch := domain.OrganizationPatch{Status: domain.Some(domain.StatusSuspended)}
 	if _, err := d.svc.UpdateOrganization(context.Background(), member, 10, patch); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("got %v", err)
@@ -130,9 +159,9 @@ func TestUpdateOrganization_StatusIsSuperadminOnly(t *testing.T) {
 
 func TestUpdateOrganization_WritesOnlyChangedColumns(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.orgs.EXPECT().GetForUpdate(gomock.Any(), int64(10)).Return(org, nil)
-	d.mems.EXPECT().Role(gomock.Any(), int64(10), int64(2)).Return(domain.RoleAdmin, nil)
-	d.orgs.EXPECT().Update(gomock.Any(), gomock.Any(), []string{domain.ColName, domain.ColTagline}).
+	d.tx.orgs.EXPECT().GetForUpdate(gomock.Any(), int64(10)).Return(org, nil)
+	d.tx.mems.EXPECT().Role(gomock.Any(), int64(10), int64(2)).Return(domain.RoleAdmin, nil)
+	d.tx.orgs.EXPECT().Update(gomock.Any(), gomock.Any(), []string{domain.ColName, domain.ColTagline}).
 		DoAndReturn(func(_ context.Context, o domain.Organization, _ []string) (domain.Organization, error) {
 			if o.Name != "Acme NL" || o.Tagline != nil || !o.UpdatedAt.Equal(now) {
 				t.Errorf("update got %+v", o)
@@ -148,67 +177,87 @@ func TestUpdateOrganization_WritesOnlyChangedColumns(t *testing.T) {
 
 func TestConnectUser_UsesDefaultRole(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.orgs.EXPECT().Get(gomock.Any(), int64(10)).Return(org, nil)
-	d.mems.EXPECT().Role(gomock.Any(), int64(10), int64(2)).Return(domain.RoleAdmin, nil)
-	d.users.EXPECT().GetByEmail(gomock.Any(), "new@example.com").Return(domain.User{ID: 7}, nil)
-	d.mems.EXPECT().Create(gomock.Any(), domain.Membership{OrganizationID: 10, UserID: 7, Role: domain.RoleViewer, CreatedAt: now}).
+	d.store.role(10, 2, domain.RoleAdmin)
+	d.tx.role(10, 2, domain.RoleAdmin)
+	d.tx.users.EXPECT().GetByVerifiedEmail(gomock.Any(), "new@example.com").Return(domain.User{ID: 7}, nil)
+	d.tx.mems.EXPECT().Create(gomock.Any(), domain.Membership{OrganizationID: 10, UserID: 7, Role: domain.RoleViewer, CreatedAt: now}).
 		DoAndReturn(func(_ context.Context, m domain.Membership) (domain.Membership, error) { return m, nil })
-	d.users.EXPECT().SetCurrentOrganizationIfUnset(gomock.Any(), int64(7), int64(10)).Return(nil)
+	d.tx.users.EXPECT().SetCurrentOrganizationIfUnset(gomock.Any(), int64(7), int64(10)).Return(nil)
 	d.audited(domain.AuditMemberConnected, nil)
 	d.allowed()
-	m, _, err := d.svc.ConnectUser(context.Background(), member, 10, " new@example.com ")
+	m, _, err := d.svc.ConnectUser(context.Background(), member, 10, " New@example.com ")
 	if err != nil || m.Role != domain.RoleViewer {
 		t.Fatalf("%+v %v", m, err)
 	}
 }
 
-func TestConnectUser_MemberIsForbidden(t *testing.T) {
+// An outsider is told forbidden before anything about its input, and spends no quota: the
+// limiter is never asked (no d.allowed()).
+func TestConnectUser_ChecksAuthorizationThenInputThenLimit(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.orgs.EXPECT().Get(gomock.Any(), int64(10)).Return(org, nil)
-	d.mems.EXPECT().Role(gomock.Any(), int64(10), int64(2)).Return(domain.RoleMember, nil)
-	d.allowed()
-	if _, _, err := d.svc.ConnectUser(context.Background(), member, 10, "new@example.com"); !errors.Is(err, domain.ErrForbidden) {
-		t.Fatalf("got %v", err)
+	d.store.role(10, 2, domain.RoleMember)
+	if _, _, err := d.svc.ConnectUser(context.Background(), member, 10, "not an email"); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("member: got %v", err)
+	}
+	d.store.orgs.EXPECT().Get(gomock.Any(), int64(99)).Return(domain.Organization{}, domain.ErrOrganizationNotFound)
+	if _, _, err := d.svc.ConnectUser(context.Background(), member, 99, "new@example.com"); !errors.Is(err, domain.ErrOrganizationNotFound) {
+		t.Fatalf("missing organization: got %v", err)
+	}
+	d.store.role(10, 2, domain.RoleAdmin)
+	if _, _, err := d.svc.ConnectUser(context.Background(), member, 10, "not an email"); domain.CodeOf(err) != domain.CodeValidation {
+		t.Fatalf("admin with a bad email: got %v", err)
 	}
 }
 
-func TestListOrganizations_ScopesNonSuperadmins(t *testing.T) {
+func TestListOrganizations_ScopesNonSuperadminsAndFillsDefaults(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.orgs.EXPECT().List(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {
-		if q.MemberID == nil || *q.MemberID != 2 {
-			t.Errorf("member list not scoped: %v", q.MemberID)
+	d.store.orgs.EXPECT().List(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {
+		if q.MemberID == nil || *q.MemberID != 2 || q.Page != 1 || q.PageSize != domain.DefaultPageSize || q.Sort.Field != "name" {
+			t.Errorf("member list: %+v", q)
 		}
 		return domain.Page[domain.Organization]{}, nil
 	})
-	d.orgs.EXPECT().List(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {
+	d.store.orgs.EXPECT().List(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {
 		if q.MemberID != nil {
 			t.Errorf("superadmin list scoped to %d", *q.MemberID)
 		}
 		return domain.Page[domain.Organization]{}, nil
 	})
-	_, _ = d.svc.ListOrganizations(context.Background(), member, domain.OrganizationQuery{MemberID: new(int64)})
-	_, _ = d.svc.ListOrganizations(context.Background(), super, domain.OrganizationQuery{MemberID: new(int64)})
+	if _, err := d.svc.ListOrganizations(context.Background(), member, domain.OrganizationQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.svc.ListOrganizations(context.Background(), super, domain.OrganizationQuery{MemberID: new(int64)}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []domain.OrganizationQuery{{PageSize: 1000}, {Page: -1}, {Sort: domain.Sort{Field: "id; DROP TABLE organizations"}}, {Search: "a\x00"}} {
+		if _, err := d.svc.ListOrganizations(context.Background(), member, q); domain.CodeOf(err) != domain.CodeValidation {
+			t.Errorf("%+v: got %v", q, err)
+		}
+	}
 }
 
-func TestAuthenticate_SuperadminEmails(t *testing.T) {
-	f, tr := false, true
+func TestAuthenticate_SuperadminEmailsMustBeVerified(t *testing.T) {
+	root := "root@example.com"
 	cases := []struct {
 		name     string
-		id       domain.Identity
-		dbFlag   bool
+		stored   domain.User
 		wantSupe bool
 	}{
-		{"configured email", domain.Identity{Subject: "s", Email: "Root@Example.com"}, false, true},
-		{"configured and verified", domain.Identity{Subject: "s", Email: "root@example.com", EmailVerified: &tr}, false, true},
-		{"configured but unverified", domain.Identity{Subject: "s", Email: "root@example.com", EmailVerified: &f}, false, false},
-		{"other email", domain.Identity{Subject: "s", Email: "x@example.com"}, false, false},
-		{"granted in database", domain.Identity{Subject: "s", Email: "x@example.com"}, true, true},
+		{"configured and verified", domain.User{ID: 3, Subject: "s", Email: &root, EmailVerified: true}, true},
+		{"configured but unverified", domain.User{ID: 3, Subject: "s", Email: &root}, false},
+		{"granted in database", domain.User{ID: 3, Subject: "s", IsSuperadmin: true}, true},
+		{"no email", domain.User{ID: 3, Subject: "s"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			d := newDeps(t, app.Config{SuperadminEmails: []string{" root@example.com ", ""}})
-			d.users.EXPECT().Provision(gomock.Any(), c.id, now).Return(domain.User{ID: 3, IsSuperadmin: c.dbFlag}, nil)
-			p, err := d.svc.Authenticate(context.Background(), c.id)
+			d := newDeps(t, app.Config{SuperadminEmails: []string{" Root@example.com ", ""}})
+			d.store.users.EXPECT().Provision(gomock.Any(), "s", now).Return(c.stored, nil)
+			// The token says nothing new, so nothing is written.
+			id := domain.Identity{Subject: "s", EmailVerified: c.stored.EmailVerified}
+			if c.stored.Email != nil {
+				id.Email = *c.stored.Email
+			}
+			p, err := d.svc.Authenticate(context.Background(), id)
 			if err != nil || p.Superadmin != c.wantSupe {
 				t.Fatalf("superadmin=%t err=%v", p.Superadmin, err)
 			}
@@ -216,17 +265,76 @@ func TestAuthenticate_SuperadminEmails(t *testing.T) {
 	}
 }
 
-func TestAuthenticate_RequiresSubject(t *testing.T) {
+func TestAuthenticate_RefusesUnusableClaims(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	if _, err := d.svc.Authenticate(context.Background(), domain.Identity{Email: "a@b.co"}); !errors.Is(err, domain.ErrUnauthorized) {
-		t.Fatalf("got %v", err)
+	for _, id := range []domain.Identity{
+		{Email: "a@b.co"}, {Subject: strings.Repeat("s", 256)}, {Subject: "s\x00"}, {Subject: "s", Name: "A\x00"}, {Subject: "s", Email: "\xff@b.co"},
+	} {
+		if _, err := d.svc.Authenticate(context.Background(), id); !errors.Is(err, domain.ErrUnauthorized) {
+			t.Errorf("%q %q %q: got %v", id.Subject, id.Email, id.Name, err)
+		}
+	}
+}
+
+// A verified claim takes the address from a user who holds it unverified, in one
+// transaction with its audit record.
+func TestAuthenticate_VerifiedClaimTakesAddressFromUnverifiedHolder(t *testing.T) {
+	d := newDeps(t, app.Config{})
+	email := "ann@example.com"
+	d.store.users.EXPECT().Provision(gomock.Any(), "real", now).Return(domain.User{ID: 5, Subject: "real"}, nil)
+	d.tx.users.EXPECT().EmailHolder(gomock.Any(), email).Return(domain.User{ID: 9, Subject: "squatter", Email: &email}, nil)
+	gomock.InOrder(
+		d.tx.users.EXPECT().UpdateProfile(gomock.Any(), domain.User{ID: 9, Subject: "squatter", UpdatedAt: now}).Return(nil),
+		d.tx.users.EXPECT().UpdateProfile(gomock.Any(), domain.User{ID: 5, Subject: "real", Email: &email, EmailVerified: true, UpdatedAt: now}).Return(nil),
+	)
+	d.audited(domain.AuditUserEmailReleased, nil)
+	p, err := d.svc.Authenticate(context.Background(), domain.Identity{Subject: "real", Email: "Ann@example.com", EmailVerified: true})
+	if err != nil || p.User.Email == nil || *p.User.Email != email || !p.User.EmailVerified {
+		t.Fatalf("%+v %v", p.User, err)
+	}
+}
+
+// Sign-in never fails over an email conflict: the claim is dropped.
+func TestAuthenticate_ConflictSignsInWithoutEmail(t *testing.T) {
+	email := "ann@example.com"
+	for _, c := range []struct {
+		name            string
+		claimV, holderV bool
+	}{{"verified claim, verified holder", true, true}, {"unverified claim, verified holder", false, true}, {"unverified claim, unverified holder", false, false}} {
+		t.Run(c.name, func(t *testing.T) {
+			d := newDeps(t, app.Config{SuperadminEmails: []string{email}})
+			d.store.users.EXPECT().Provision(gomock.Any(), "new", now).Return(domain.User{ID: 5, Subject: "new"}, nil)
+			d.tx.users.EXPECT().EmailHolder(gomock.Any(), email).Return(domain.User{ID: 9, Email: &email, EmailVerified: c.holderV}, nil)
+			d.tx.users.EXPECT().UpdateProfile(gomock.Any(), domain.User{ID: 5, Subject: "new", UpdatedAt: now}).Return(nil)
+			p, err := d.svc.Authenticate(context.Background(), domain.Identity{Subject: "new", Email: email, EmailVerified: c.claimV})
+			if err != nil || p.User.Email != nil || p.Superadmin {
+				t.Fatalf("%+v superadmin=%t %v", p.User, p.Superadmin, err)
+			}
+		})
+	}
+}
+
+// When the holder changes between the read and the write, the decision is made again.
+func TestAuthenticate_RetriesWhenTheHolderChanges(t *testing.T) {
+	d := newDeps(t, app.Config{})
+	email := "ann@example.com"
+	d.store.users.EXPECT().Provision(gomock.Any(), "s", now).Return(domain.User{ID: 5, Subject: "s"}, nil)
+	want := domain.User{ID: 5, Subject: "s", Email: &email, EmailVerified: true, UpdatedAt: now}
+	gomock.InOrder(
+		d.tx.users.EXPECT().EmailHolder(gomock.Any(), email).Return(domain.User{}, domain.ErrUserNotFound),
+		d.tx.users.EXPECT().UpdateProfile(gomock.Any(), want).Return(domain.ErrEmailTaken),
+		d.tx.users.EXPECT().EmailHolder(gomock.Any(), email).Return(domain.User{ID: 9, Email: &email, EmailVerified: true}, nil),
+		d.tx.users.EXPECT().UpdateProfile(gomock.Any(), domain.User{ID: 5, Subject: "s", UpdatedAt: now}).Return(nil),
+	)
+	p, err := d.svc.Authenticate(context.Background(), domain.Identity{Subject: "s", Email: email, EmailVerified: true})
+	if err != nil || p.User.Email != nil {
+		t.Fatalf("%+v %v", p.User, err)
 	}
 }
 
 func TestSwitchOrganization_NonMemberForbidden(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.orgs.EXPECT().Get(gomock.Any(), int64(10)).Return(org, nil)
-	d.mems.EXPECT().Role(gomock.Any(), int64(10), int64(2)).Return(domain.Role(""), nil)
+	d.tx.role(10, 2, "")
 	if _, err := d.svc.SwitchOrganization(context.Background(), member, 10); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("got %v", err)
 	}
@@ -237,7 +345,7 @@ func TestDeleteOrganization_SuperadminOnly(t *testing.T) {
 	if err := d.svc.DeleteOrganization(context.Background(), member, 10); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("got %v", err)
 	}
-	d.orgs.EXPECT().Delete(gomock.Any(), int64(10)).Return(nil)
+	d.tx.orgs.EXPECT().Delete(gomock.Any(), int64(10)).Return(nil)
 	d.audited(domain.AuditOrganizationDeleted, nil)
 	if err := d.svc.DeleteOrganization(context.Background(), super, 10); err != nil {
 		t.Fatal(err)

@@ -27,9 +27,13 @@ func (s *Service) vault() error {
 
 // RevealAPIKeys returns an organization's keys decrypted, at most 10 times a minute per caller
 // and organization. The audit record is committed before any key is decrypted: if it cannot
-// be written, no key leaves the server.
-// Errors: vault_unavailable, rate_limited, service_unavailable, organization_not_found, forbidden.
+// be written, no key leaves the server. Only authorized callers reach the limiter, so an
+// outsider spends nobody's quota.
+// Errors: organization_not_found, forbidden, vault_unavailable, rate_limited, service_unavailable.
 func (s *Service) RevealAPIKeys(ctx context.Context, p domain.Principal, orgID int64) ([]domain.RevealedKey, domain.Quota, error) {
+	if _, _, err := s.Authorize(ctx, p, orgID, domain.ActionVaultReveal); err != nil {
+		return nil, domain.Quota{}, err
+	}
 	if err := s.vault(); err != nil {
 		return nil, domain.Quota{}, err
 	}
@@ -62,22 +66,30 @@ func (s *Service) RevealAPIKeys(ctx context.Context, p domain.Principal, orgID i
 	return out, quota, nil
 }
 
-// CreateAPIKey seals and stores a key; its ciphertext is bound to the new record's id.
-// Errors: vault_unavailable, validation_error, organization_not_found, forbidden.
-func (s *Service) CreateAPIKey(ctx context.Context, p domain.Principal, orgID int64, in NewAPIKey) (domain.APIKey, error) {
-	if err := s.vault(); err != nil {
-		return domain.APIKey{}, err
-	}
-	if err := domain.ValidateAPIKeyFields(&in.Title, &in.Service, &in.Secret); err != nil {
-		return domain.APIKey{}, err
-	}
-	now := s.clock.Now()
-	k := domain.APIKey{OrganizationID: orgID, Title: in.Title, Service: in.Service, Last4: domain.Last4Of(in.Secret),
-		SealKeyID: s.sealer.ActiveKeyID(), CreatedAt: now, UpdatedAt: now}
-	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+// manageVault opens the transaction of a key change and checks, in this order, that p may
+// manage the organization's keys and that the vault is configured.
+func (s *Service) manageVault(ctx context.Context, p domain.Principal, orgID int64, fn func(tx ports.Repos) error) error {
+	return s.uow.Do(ctx, func(tx ports.Repos) error {
 		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionVaultManage, false); err != nil {
 			return err
 		}
+		if err := s.vault(); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
+}
+
+// CreateAPIKey seals and stores a key; its ciphertext is bound to the new record's id.
+// Errors: organization_not_found, forbidden, vault_unavailable, validation_error.
+func (s *Service) CreateAPIKey(ctx context.Context, p domain.Principal, orgID int64, in NewAPIKey) (domain.APIKey, error) {
+	var k domain.APIKey
+	err := s.manageVault(ctx, p, orgID, func(tx ports.Repos) error {
+		if err := domain.ValidateAPIKeyFields(&in.Title, &in.Service, &in.Secret); err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		k = domain.APIKey{OrganizationID: orgID, Title: in.Title, Service: in.Service, CreatedAt: now, UpdatedAt: now}
 		var err error
 		if k, err = tx.APIKeys().Create(ctx, k); err != nil {
 			return err
@@ -100,18 +112,13 @@ func (s *Service) seal(ctx context.Context, tx ports.Repos, k domain.APIKey, sec
 	return tx.APIKeys().Update(ctx, k)
 }
 
-// UpdateAPIKey renames or rotates a key.
-// Errors: vault_unavailable, validation_error, organization_not_found, forbidden, api_key_not_found.
+// UpdateAPIKey renames or rotates a key. An empty patch changes nothing, not even
+// updated_at, and is not audited.
+// Errors: organization_not_found, forbidden, vault_unavailable, validation_error, api_key_not_found.
 func (s *Service) UpdateAPIKey(ctx context.Context, p domain.Principal, orgID, keyID int64, patch APIKeyPatch) (domain.APIKey, error) {
-	if err := s.vault(); err != nil {
-		return domain.APIKey{}, err
-	}
-	if err := domain.ValidateAPIKeyFields(patch.Title, patch.Service, patch.Secret); err != nil {
-		return domain.APIKey{}, err
-	}
 	var k domain.APIKey
-	err := s.uow.Do(ctx, func(tx ports.Repos) error {
-		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionVaultManage, false); err != nil {
+	err := s.manageVault(ctx, p, orgID, func(tx ports.Repos) error {
+		if err := domain.ValidateAPIKeyFields(patch.Title, patch.Service, patch.Secret); err != nil {
 			return err
 		}
 		var err error
@@ -125,10 +132,15 @@ func (s *Service) UpdateAPIKey(ctx context.Context, p domain.Principal, orgID, k
 		if patch.Service != nil {
 			k.Service, changes = *patch.Service, append(changes, "service")
 		}
+		if patch.Secret != nil {
+			changes = append(changes, "api_key")
+		}
+		if len(changes) == 0 {
+			return nil
+		}
 		k.UpdatedAt = s.clock.Now()
 		if patch.Secret != nil {
 			k, err = s.seal(ctx, tx, k, *patch.Secret)
-			changes = append(changes, "api_key")
 		} else {
 			k, err = tx.APIKeys().Update(ctx, k)
 		}
@@ -141,15 +153,9 @@ func (s *Service) UpdateAPIKey(ctx context.Context, p domain.Principal, orgID, k
 }
 
 // DeleteAPIKey removes a key.
-// Errors: vault_unavailable, organization_not_found, forbidden, api_key_not_found.
+// Errors: organization_not_found, forbidden, vault_unavailable, api_key_not_found.
 func (s *Service) DeleteAPIKey(ctx context.Context, p domain.Principal, orgID, keyID int64) error {
-	if err := s.vault(); err != nil {
-		return err
-	}
-	return wrap("delete api key", s.uow.Do(ctx, func(tx ports.Repos) error {
-		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionVaultManage, false); err != nil {
-			return err
-		}
+	return wrap("delete api key", s.manageVault(ctx, p, orgID, func(tx ports.Repos) error {
 		if err := tx.APIKeys().Delete(ctx, orgID, keyID); err != nil {
 			return err
 		}

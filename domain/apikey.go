@@ -4,7 +4,6 @@ import (
 	"regexp"
 	"strconv"
 	"time"
-	"unicode/utf8"
 )
 
 // API-key vault bounds (issue: title 1–100 characters, service a short identifier, key ≤ 4 KiB).
@@ -41,10 +40,14 @@ func APIKeyAAD(orgID, keyID int64) []byte {
 	return []byte("orgkit:api_key:v1:" + strconv.FormatInt(orgID, 10) + ":" + strconv.FormatInt(keyID, 10))
 }
 
+// Last4Min is the shortest secret whose last four characters are shown: of a shorter one,
+// four characters would give away too much of it.
+const Last4Min = 16
+
 // Last4Of is the hint shown instead of the secret.
 func Last4Of(secret string) string {
 	r := []rune(secret)
-	if len(r) <= 4 {
+	if len(r) < Last4Min {
 		return ""
 	}
 	return string(r[len(r)-4:])
@@ -54,14 +57,12 @@ func Last4Of(secret string) string {
 func ValidateAPIKeyFields(title, service, secret *string) error {
 	var v Validation
 	if title != nil {
-		if n := utf8.RuneCountInString(*title); n < 1 || n > APIKeyTitleMax || !utf8.ValidString(*title) {
-			v.Add("title", "title must be 1-%d characters", APIKeyTitleMax)
-		}
+		ValidateDisplayText(&v, "title", *title, 1, APIKeyTitleMax)
 	}
 	if service != nil && !servicePattern.MatchString(*service) {
 		v.Add("service", "service must be 1-50 lowercase letters, digits, '_', '.' or '-', starting with a letter or digit")
 	}
-	if secret != nil && (len(*secret) == 0 || len(*secret) > APIKeyMaxBytes || !utf8.ValidString(*secret)) {
+	if secret != nil && (len(*secret) == 0 || len(*secret) > APIKeyMaxBytes || !SafeText(*secret, true)) {
 		v.Add("api_key", "api_key must be 1-%d bytes of text", APIKeyMaxBytes)
 	}
 	return v.Err()

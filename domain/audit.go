@@ -19,6 +19,8 @@ const (
 	AuditOrganizationSwitched = "user.organization_switched"
 	AuditSuperadminGranted    = "superadmin.granted"
 	AuditSuperadminRevoked    = "superadmin.revoked"
+	AuditUserEmailReleased    = "user.email_released"
+	AuditUserEmailRelinked    = "user.email_relinked"
 	AuditAPIKeyCreated        = "api_key.created"
 	AuditAPIKeyUpdated        = "api_key.updated"
 	AuditAPIKeyDeleted        = "api_key.deleted"

@@ -26,6 +26,7 @@ const (
 	CodeEmailTaken           Code = "email_taken"
 	CodeRateLimited          Code = "rate_limited"
 	CodePayloadTooLarge      Code = "payload_too_large"
+	CodeUnsupportedMedia     Code = "unsupported_media_type"
 	CodeMethodNotAllowed     Code = "method_not_allowed"
 	CodeUnavailable          Code = "service_unavailable"
 	CodeInternal             Code = "internal_error"

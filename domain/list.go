@@ -1,15 +1,24 @@
 package domain
 
-import "strings"
+import (
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
 
 // Paging bounds of seed 000.
 const (
 	DefaultPageSize = 25
 	MaxPageSize     = 100
+	MaxPage         = 1_000_000
 )
 
-// sortFields maps the public sort names to themselves; they double as column names.
-var sortFields = map[string]bool{"name": true, "created_at": true, "updated_at": true}
+// SortFields are the public sort names of the organization list. Each store maps them to
+// its own columns through its own table.
+var SortFields = []string{"name", "created_at", "updated_at"}
+
+// SearchMax bounds the `q` search text, in characters.
+const SearchMax = 100
 
 // Sort is a validated sort order.
 type Sort struct {
@@ -23,8 +32,8 @@ func ParseSort(s string) (Sort, error) {
 		return Sort{Field: "name"}, nil
 	}
 	srt := Sort{Field: strings.TrimPrefix(s, "-"), Desc: strings.HasPrefix(s, "-")}
-	if !sortFields[srt.Field] {
-		return Sort{}, InvalidField("sort", "sort must be one of name, created_at, updated_at, optionally prefixed with -")
+	if !slices.Contains(SortFields, srt.Field) {
+		return Sort{}, InvalidField("sort", "sort must be one of %s, optionally prefixed with -", strings.Join(SortFields, ", "))
 	}
 	return srt, nil
 }
@@ -41,6 +50,43 @@ type OrganizationQuery struct {
 
 // Offset is the number of rows before the page.
 func (q OrganizationQuery) Offset() int { return (q.Page - 1) * q.PageSize }
+
+// Normalize fills the zero values with the defaults (page 1, 25 a page, by name) and checks
+// every bound, so library callers may pass OrganizationQuery{}.
+func (q OrganizationQuery) Normalize() (OrganizationQuery, error) {
+	var v Validation
+	normalizePage(&v, &q.Page, &q.PageSize)
+	if q.Sort.Field == "" {
+		q.Sort.Field = "name"
+	}
+	if !slices.Contains(SortFields, q.Sort.Field) {
+		v.Add("sort", "sort must be one of %s", strings.Join(SortFields, ", "))
+	}
+	if !SafeText(q.Search, false) || utf8.RuneCountInString(q.Search) > SearchMax {
+		v.Add("q", "q must be at most %d characters of text", SearchMax)
+	}
+	if q.Status != nil && !q.Status.Valid() {
+		v.Add("status", "status must be one of active, suspended, archived")
+	}
+	return q, v.Err()
+}
+
+// normalizePage defaults a zero page to 1 and a zero size to DefaultPageSize, and refuses
+// negative pages and sizes above MaxPageSize.
+func normalizePage(v *Validation, page, size *int) {
+	if *page == 0 {
+		*page = 1
+	}
+	if *size == 0 {
+		*size = DefaultPageSize
+	}
+	if *page < 1 || *page > MaxPage {
+		v.Add("page", "page must be an integer from 1 to %d", MaxPage)
+	}
+	if *size < 1 || *size > MaxPageSize {
+		v.Add("page_size", "page_size must be an integer from 1 to %d", MaxPageSize)
+	}
+}
 
 // Page is one page of results and the total across all pages.
 type Page[T any] struct {

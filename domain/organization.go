@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 )
@@ -70,12 +71,12 @@ func (o *Organization) Validate() error {
 	var v Validation
 	validateName(&v, o.Name)
 	ValidateSlug(&v, o.Slug)
-	validateText(&v, "tagline", o.Tagline, ShortTextMax)
-	validateText(&v, "description", o.Description, DescriptionMax)
+	validateText(&v, "tagline", o.Tagline, ShortTextMax, false)
+	validateText(&v, "description", o.Description, DescriptionMax, true)
 	validateEmail(&v, "email", o.Email)
 	validatePhone(&v, o.Phone)
 	validateURL(&v, "website", o.Website)
-	validateText(&v, "location", o.Location, ShortTextMax)
+	validateText(&v, "location", o.Location, ShortTextMax, false)
 	validateURL(&v, "logo_url", o.LogoURL)
 	validateURL(&v, "icon_url", o.IconURL)
 	validateLanguage(&v, o.LanguageCode)
@@ -96,10 +97,48 @@ func validateMetadata(v *Validation, m Metadata) {
 		v.Add("metadata", "metadata may hold at most %d keys", MetadataMaxKeys)
 		return
 	}
-	b, err := json.Marshal(m)
-	if err != nil || len(b) > MetadataMaxBytes {
+	if !safeJSON(map[string]any(m)) {
+		v.Add("metadata", "metadata keys and strings must be valid UTF-8 text without NUL or control characters")
+		return
+	}
+	if n, err := m.Size(); err != nil || n > MetadataMaxBytes {
 		v.Add("metadata", "metadata must be a JSON object of at most %d bytes", MetadataMaxBytes)
 	}
+}
+
+// Size is the length of m as compact JSON, as a client would send it: without Go's HTML
+// escaping of <, > and &, which would count one byte as six.
+func (m Metadata) Size() (int, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(map[string]any(m)); err != nil {
+		return 0, err
+	}
+	return b.Len() - 1, nil // Encode ends with a newline
+}
+
+// safeJSON reports whether every key and string in a decoded JSON value is safe text.
+func safeJSON(v any) bool {
+	switch t := v.(type) {
+	case string:
+		return SafeText(t, true)
+	case map[string]any:
+		for k, e := range t {
+			if !SafeText(k, false) || !safeJSON(e) {
+				return false
+			}
+		}
+	case Metadata:
+		return safeJSON(map[string]any(t))
+	case []any:
+		for _, e := range t {
+			if !safeJSON(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // Optional is one field of a partial update: Set says the field was present; a nil Value
@@ -234,4 +273,32 @@ func (p SettingsPatch) Apply(s Settings) Settings {
 		s.DefaultRole = *p.DefaultRole
 	}
 	return s
+}
+
+// NewOrganization is what a caller may choose when creating an organization. The id,
+// status, timestamps and counts are the server's, so they are not fields a caller could set
+// and see silently overwritten.
+type NewOrganization struct {
+	Name, Slug                                  string
+	Tagline, Description, Email, Phone, Website *string
+	Location, LogoURL, IconURL, LanguageCode    *string
+	TemplateTermsID, TemplatePolicyID           *int64
+	Settings                                    SettingsPatch // over DefaultSettings
+	Metadata                                    Metadata
+}
+
+// Build returns the active organization n describes, created at now, or a validation error
+// naming every bad field.
+func (n NewOrganization) Build(now time.Time) (Organization, error) {
+	o := Organization{
+		Name: n.Name, Slug: n.Slug, Tagline: n.Tagline, Description: n.Description, Email: n.Email,
+		Phone: n.Phone, Website: n.Website, Location: n.Location, LogoURL: n.LogoURL, IconURL: n.IconURL,
+		LanguageCode: n.LanguageCode, TemplateTermsID: n.TemplateTermsID, TemplatePolicyID: n.TemplatePolicyID,
+		Status: StatusActive, Settings: n.Settings.Apply(DefaultSettings()), Metadata: n.Metadata,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if o.Metadata == nil {
+		o.Metadata = Metadata{}
+	}
+	return o, o.Validate()
 }

@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -45,22 +46,37 @@ func ValidateSlug(v *Validation, s string) {
 	}
 }
 
-func validateName(v *Validation, s string) {
+// ValidateDisplayText checks a required display text (a name or title) of min to max
+// characters, counted as characters, not bytes.
+func ValidateDisplayText(v *Validation, field, s string, min, max int) {
+	if p := displayTextProblem(s, false); p != "" {
+		v.Add(field, "%s %s", field, p)
+		return
+	}
 	n := utf8.RuneCountInString(strings.TrimSpace(s))
-	if n < NameMin || n > NameMax || n != utf8.RuneCountInString(s) {
-		v.Add("name", "name must be %d-%d characters without leading or trailing spaces", NameMin, NameMax)
+	if n < min || n > max || n != utf8.RuneCountInString(s) {
+		v.Add(field, "%s must be %d-%d characters without leading or trailing spaces", field, min, max)
 	}
 }
 
-func validateText(v *Validation, field string, s *string, max int) {
-	if s != nil && (utf8.RuneCountInString(*s) > max || !utf8.ValidString(*s)) {
+func validateName(v *Validation, s string) { ValidateDisplayText(v, "name", s, NameMin, NameMax) }
+
+// validateText checks an optional display text; multiline texts may hold line breaks and tabs.
+func validateText(v *Validation, field string, s *string, max int, multiline bool) {
+	if s == nil {
+		return
+	}
+	if p := displayTextProblem(*s, multiline); p != "" {
+		v.Add(field, "%s %s", field, p)
+	} else if utf8.RuneCountInString(*s) > max {
 		v.Add(field, "%s must be at most %d characters", field, max)
 	}
 }
 
-// ValidEmail reports whether s is a bare email address (no display name).
+// ValidEmail reports whether s is a bare email address (no display name) in its normalized
+// form (see NormalizeEmail).
 func ValidEmail(s string) bool {
-	if len(s) > EmailMax {
+	if len(s) > EmailMax || !SafeText(s, false) || s != NormalizeEmail(s) {
 		return false
 	}
 	a, err := mail.ParseAddress(s)
@@ -78,9 +94,23 @@ func validateURL(v *Validation, field string, s *string) {
 		return
 	}
 	u, err := url.Parse(*s)
-	if err != nil || len(*s) > URLMax || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	switch {
+	case err != nil || !SafeText(*s, false) || len(*s) > URLMax || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
 		v.Add(field, "%s must be an http or https URL of at most %d characters", field, URLMax)
+	case u.User != nil:
+		v.Add(field, "%s must not contain a user name or password", field)
+	case !validPort(u.Port()):
+		v.Add(field, "%s has an invalid port", field)
 	}
+}
+
+// validPort accepts no port or a decimal port from 1 to 65535.
+func validPort(p string) bool {
+	if p == "" {
+		return true
+	}
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 1 && n <= 65535 && p[0] != '0'
 }
 
 func validateLanguage(v *Validation, s *string) {
@@ -99,4 +129,19 @@ func validatePositive(v *Validation, field string, n *int64) {
 	if n != nil && *n <= 0 {
 		v.Add(field, "%s must be a positive integer", field)
 	}
+}
+
+// NormalizeSlug folds a slug someone typed or put in a URL to the stored form. Text that is
+// not safe is a validation error; a well-formed text that cannot be a slug is
+// organization_not_found, since no organization has it.
+// Errors: validation_error, organization_not_found.
+func NormalizeSlug(s string) (string, error) {
+	if !SafeText(s, false) {
+		return "", InvalidField("slug", "slug must be valid UTF-8 text without control characters")
+	}
+	s = FoldASCII(s)
+	if len(s) < SlugMin || len(s) > SlugMax || !slugPattern.MatchString(s) {
+		return "", ErrOrganizationNotFound
+	}
+	return s, nil
 }

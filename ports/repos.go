@@ -12,13 +12,13 @@ import (
 // OrganizationRepo stores organizations.
 type OrganizationRepo interface {
 	// Create inserts o and returns it with its id and timestamps.
-	// Errors: slug_taken when another organization has the slug (case-insensitively).
+	// Errors: slug_taken when another organization has the slug.
 	Create(ctx context.Context, o domain.Organization) (domain.Organization, error)
 	// Get returns the organization with its members_count. Errors: organization_not_found.
 	Get(ctx context.Context, id int64) (domain.Organization, error)
 	// GetForUpdate is Get that also locks the row until the transaction ends (Postgres).
 	GetForUpdate(ctx context.Context, id int64) (domain.Organization, error)
-	// GetBySlug finds an organization by slug, case-insensitively. Errors: organization_not_found.
+	// GetBySlug finds an organization by its (normalized) slug. Errors: organization_not_found.
 	GetBySlug(ctx context.Context, slug string) (domain.Organization, error)
 	// List returns one page of organizations matching q.
 	List(ctx context.Context, q domain.OrganizationQuery) (domain.Page[domain.Organization], error)
@@ -30,19 +30,28 @@ type OrganizationRepo interface {
 	Delete(ctx context.Context, id int64) error
 }
 
-// UserRepo stores users.
+// UserRepo stores users. Emails are stored and compared in their normalized form
+// (domain.NormalizeEmail), exactly; one email belongs to at most one user.
 type UserRepo interface {
-	// Provision returns the user with id.Subject, creating it when absent and refreshing its
-	// email and name when they changed. Concurrent calls for one subject make one user.
-	// Errors: email_taken when another subject already has the email.
-	Provision(ctx context.Context, id domain.Identity, now time.Time) (domain.User, error)
+	// Provision returns the user with subject, creating it (with no email or name) when
+	// absent. Concurrent calls for one subject make one user.
+	Provision(ctx context.Context, subject string, now time.Time) (domain.User, error)
 	// Get returns a user by id. Errors: user_not_found.
 	Get(ctx context.Context, id int64) (domain.User, error)
-	// GetByEmail finds a user by email, case-insensitively. Errors: user_not_found.
-	GetByEmail(ctx context.Context, email string) (domain.User, error)
+	// GetBySubject returns the user with the identity provider's subject. Errors: user_not_found.
+	GetBySubject(ctx context.Context, subject string) (domain.User, error)
+	// GetByVerifiedEmail finds the user whose verified email is email; a user holding it
+	// unverified is not found. Errors: user_not_found.
+	GetByVerifiedEmail(ctx context.Context, email string) (domain.User, error)
+	// EmailHolder finds the user holding email, verified or not. Errors: user_not_found.
+	EmailHolder(ctx context.Context, email string) (domain.User, error)
+	// UpdateProfile writes u's email, email_verified, name and updated_at.
+	// Errors: email_taken (another user holds the email), user_not_found.
+	UpdateProfile(ctx context.Context, u domain.User) error
 	// SetSuperadmin grants or revokes the platform role. Errors: user_not_found.
-	SetSuperadmin(ctx context.Context, email string, on bool) (domain.User, error)
-	// SetCurrentOrganization records the user's active organization. Errors: user_not_found.
+	SetSuperadmin(ctx context.Context, userID int64, on bool) error
+	// SetCurrentOrganization records the user's active organization.
+	// Errors: user_not_found, organization_not_found.
 	SetCurrentOrganization(ctx context.Context, userID, orgID int64) error
 	// SetCurrentOrganizationIfUnset does the same only when the user has none yet.
 	SetCurrentOrganizationIfUnset(ctx context.Context, userID, orgID int64) error

@@ -4,9 +4,12 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/MicahParks/keyfunc/v3"
 	"github.com/golang-jwt/jwt/v5"
@@ -22,7 +25,11 @@ type Config struct {
 	Issuer      string // `iss` must equal it when set
 	Audience    string // `aud` must contain it when set
 	EmailClaim  string // claim carrying the email; "email" when empty
-	Leeway      time.Duration
+	// AssumeEmailVerified treats a token without an email_verified claim as vouching for its
+	// email, for issuers that only ever issue verified emails. Clerk session tokens carry no
+	// such claim unless the session-token template adds one: set this, or add the claim.
+	AssumeEmailVerified bool
+	Leeway              time.Duration
 }
 
 // Verifier implements ports.Authenticator.
@@ -75,17 +82,58 @@ func (v *Verifier) Authenticate(ctx context.Context, token string) (domain.Ident
 	if err != nil {
 		return domain.Identity{}, &domain.Error{Code: domain.CodeUnauthorized, Message: tokenMessage(err)}
 	}
+	if !cleanPayload(token) || !cleanClaim(map[string]any(claims)) {
+		return domain.Identity{}, &domain.Error{Code: domain.CodeUnauthorized, Message: "token claims must be valid UTF-8 without NUL characters"}
+	}
 	id := domain.Identity{}
 	id.Subject, _ = claims["sub"].(string)
 	id.Email, _ = claims[v.cfg.EmailClaim].(string)
 	id.Name, _ = claims["name"].(string)
-	if b, ok := claims["email_verified"].(bool); ok {
-		id.EmailVerified = &b
+	id.EmailVerified = v.emailVerified(claims)
+	return id, id.Check()
+}
+
+// emailVerified is true only for the JSON boolean true: "true", 1 or any other value is
+// not a vouch. An absent claim counts only when the operator said the issuer verifies all.
+func (v *Verifier) emailVerified(claims jwt.MapClaims) bool {
+	c, present := claims["email_verified"]
+	if !present {
+		return v.cfg.AssumeEmailVerified
 	}
-	if id.Subject == "" {
-		return domain.Identity{}, &domain.Error{Code: domain.CodeUnauthorized, Message: "token has no sub claim"}
+	b, ok := c.(bool)
+	return ok && b
+}
+
+// cleanPayload reports whether the token's claims are valid UTF-8 as sent: the JSON decoder
+// would silently turn invalid bytes into U+FFFD.
+func cleanPayload(token string) bool {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return false
 	}
-	return id, nil
+	payload, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	return err == nil && utf8.Valid(payload)
+}
+
+// cleanClaim reports whether no string in a decoded claim holds a NUL character.
+func cleanClaim(c any) bool {
+	switch t := c.(type) {
+	case string:
+		return !strings.ContainsRune(t, 0)
+	case map[string]any:
+		for k, e := range t {
+			if !cleanClaim(k) || !cleanClaim(e) {
+				return false
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if !cleanClaim(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (v *Verifier) methods() []string {
@@ -131,7 +179,8 @@ func tokenMessage(err error) string {
 	}
 }
 
-// MintHS256 signs a development token (`orgkit token`) that cfg accepts.
+// MintHS256 signs a development token (`orgkit token`) that cfg accepts. Its email_verified
+// claim is id.EmailVerified.
 func MintHS256(cfg Config, id domain.Identity, ttl time.Duration, now time.Time) (string, error) {
 	if len(cfg.HS256Secret) == 0 {
 		return "", errors.New("auth: no HS256 secret to sign with")
@@ -143,7 +192,7 @@ func MintHS256(cfg Config, id domain.Identity, ttl time.Duration, now time.Time)
 			claim = "email"
 		}
 		claims[claim] = id.Email
-		claims["email_verified"] = true
+		claims["email_verified"] = id.EmailVerified
 	}
 	if id.Name != "" {
 		claims["name"] = id.Name

@@ -4,13 +4,17 @@ import (
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,7 +82,7 @@ func TestVerifier_JWKS(t *testing.T) {
 		t.Fatal(err)
 	}
 	id, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodRS256, "rsa1", rk, claims(nil)))
-	if err != nil || id.Subject != "user_2abc" || id.Email != "ann@example.com" || id.Name != "Ann" || id.EmailVerified == nil || !*id.EmailVerified {
+	if err != nil || id.Subject != "user_2abc" || id.Email != "ann@example.com" || id.Name != "Ann" || !id.EmailVerified {
 		t.Fatalf("RS256: %+v %v", id, err)
 	}
 	if _, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodES256, "ec1", ek, claims(nil))); err != nil {
@@ -118,6 +122,79 @@ func TestVerifier_LeewayAndEmailClaim(t *testing.T) {
 	}
 	if id, err := v.Authenticate(context.Background(), minted); err != nil || id.Email != "m@example.com" {
 		t.Fatalf("minted: %+v %v", id, err)
+	}
+}
+
+func TestVerifier_EmailVerifiedOnlyWhenBooleanTrue(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	ctx := context.Background()
+	strict, err := auth.New(ctx, auth.Config{HS256Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assume, err := auth.New(ctx, auth.Config{HS256Secret: secret, AssumeEmailVerified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	absent := claims(map[string]any{"email_verified": nil}) // nil deletes the claim
+	cases := []struct {
+		name           string
+		c              jwt.MapClaims
+		strict, assume bool
+	}{
+		{"boolean true", claims(map[string]any{"email_verified": true}), true, true},
+		{"boolean false", claims(map[string]any{"email_verified": false}), false, false},
+		{"string true", claims(map[string]any{"email_verified": "true"}), false, false},
+		{"string false", claims(map[string]any{"email_verified": "false"}), false, false},
+		{"number 1", claims(map[string]any{"email_verified": 1}), false, false},
+		{"absent", absent, false, true},
+	}
+	for _, tc := range cases {
+		tok := sign(t, jwt.SigningMethodHS256, "", secret, tc.c)
+		for _, v := range []struct {
+			name string
+			v    *auth.Verifier
+			want bool
+		}{{"strict", strict, tc.strict}, {"assume", assume, tc.assume}} {
+			id, err := v.v.Authenticate(ctx, tok)
+			if err != nil || id.EmailVerified != v.want {
+				t.Errorf("%s, %s: verified=%t err=%v, want %t", tc.name, v.name, id.EmailVerified, err, v.want)
+			}
+		}
+	}
+}
+
+func TestVerifier_RefusesUnusableClaims(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	ctx := context.Background()
+	v, err := auth.New(ctx, auth.Config{HS256Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := map[string]jwt.MapClaims{
+		"sub over 255 bytes": claims(map[string]any{"sub": strings.Repeat("s", 256)}),
+		"NUL in sub":         claims(map[string]any{"sub": "user\x00x"}),
+		"NUL in email":       claims(map[string]any{"email": "a\x00@example.com"}),
+		"NUL in name":        claims(map[string]any{"name": "A\x00nn"}),
+		"NUL in other claim": claims(map[string]any{"org": map[string]any{"k": "v\x00"}}),
+		"empty sub":          claims(map[string]any{"sub": ""}),
+	}
+	for name, c := range bad {
+		if _, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodHS256, "", secret, c)); !errorsIsUnauthorized(err) {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
+	if _, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodHS256, "", secret, claims(map[string]any{"sub": strings.Repeat("s", 255)}))); err != nil {
+		t.Errorf("sub of 255 bytes: %v", err)
+	}
+	// Invalid UTF-8 inside a JSON string: the JSON decoder would silently make it U+FFFD.
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+	payload := base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("{\"sub\":\"u\xff\",\"exp\":%d,\"iat\":%d}", time.Now().Add(time.Hour).Unix(), time.Now().Unix())))
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(header + "." + payload))
+	tok := header + "." + payload + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+	if _, err := v.Authenticate(ctx, tok); !errorsIsUnauthorized(err) {
+		t.Errorf("invalid UTF-8 payload: got %v", err)
 	}
 }
 

@@ -98,7 +98,7 @@ func (r auditRepo) List(ctx context.Context, q domain.AuditQuery) (domain.Page[d
 		f = f.Where("actor_user_id = ?", *q.ActorUserID)
 	}
 	if q.ActorEmail != "" {
-		f = f.Where("lower(actor_email) = lower(?)", q.ActorEmail)
+		f = f.Where("actor_email = ?", q.ActorEmail) // normalized by the caller: exact, as stored
 	}
 	if q.From != nil {
 		f = f.Where("created_at >= ?", q.From.UTC())

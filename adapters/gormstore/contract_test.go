@@ -40,11 +40,17 @@ func mustCreate(t *testing.T, r ports.OrganizationRepo, o domain.Organization) d
 	return out
 }
 
+// mustUser provisions a user holding email, verified.
 func mustUser(t *testing.T, s *gormstore.Store, sub, email string) domain.User {
 	t.Helper()
-	u, err := s.Users().Provision(context.Background(), domain.Identity{Subject: sub, Email: email}, t0)
+	ctx := context.Background()
+	u, err := s.Users().Provision(ctx, sub, t0)
 	if err != nil {
 		t.Fatalf("provision %s: %v", sub, err)
+	}
+	u.Email, u.EmailVerified = &email, true
+	if err := s.Users().UpdateProfile(ctx, u); err != nil {
+		t.Fatalf("set email of %s: %v", sub, err)
 	}
 	return u
 }
@@ -71,17 +77,24 @@ func TestOrganizationRepo_CreateGet(t *testing.T) {
 		if _, err := s.Organizations().Get(ctx, created.ID+100); !errors.Is(err, domain.ErrOrganizationNotFound) {
 			t.Fatalf("missing id: got %v", err)
 		}
-		bySlug, err := s.Organizations().GetBySlug(ctx, "ACME")
+		bySlug, err := s.Organizations().GetBySlug(ctx, "acme")
 		if err != nil || bySlug.ID != created.ID {
 			t.Fatalf("by slug: %v %v", bySlug.ID, err)
+		}
+		// Slugs arrive normalized (domain.NormalizeSlug); the store compares exactly, so no
+		// database's own case folding (Postgres turns the Kelvin sign into k) can match.
+		for _, other := range []string{"ACME", "\u212acme"} {
+			if _, err := s.Organizations().GetBySlug(ctx, other); !errors.Is(err, domain.ErrOrganizationNotFound) {
+				t.Fatalf("by slug %q: got %v, want organization_not_found", other, err)
+			}
 		}
 	})
 }
 
-func TestOrganizationRepo_SlugTakenCaseInsensitive(t *testing.T) {
+func TestOrganizationRepo_SlugTaken(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
 		mustCreate(t, s.Organizations(), newOrg("acme"))
-		_, err := s.Organizations().Create(context.Background(), newOrg("ACME"))
+		_, err := s.Organizations().Create(context.Background(), newOrg("acme"))
 		if !errors.Is(err, domain.ErrSlugTaken) {
 			t.Fatalf("got %v, want slug_taken", err)
 		}
@@ -227,49 +240,80 @@ func TestUserRepo_ProvisionConcurrent(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
 		var wg sync.WaitGroup
 		ids := make([]int64, 20)
+		errs := make([]error, 20)
 		for i := range ids {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				u, err := s.Users().Provision(context.Background(), domain.Identity{Subject: "sub-1", Email: "a@example.com"}, t0)
-				if err != nil {
-					t.Error(err)
-				}
-				ids[i] = u.ID
+				u, err := s.Users().Provision(context.Background(), "sub-1", t0)
+				ids[i], errs[i] = u.ID, err
 			}()
 		}
 		wg.Wait()
-		for _, id := range ids {
-			if id != ids[0] || id == 0 {
-				t.Fatalf("provisioned several users: %v", ids)
+		for i, id := range ids {
+			if errs[i] != nil || id != ids[0] || id == 0 {
+				t.Fatalf("provisioned several users: %v %v", ids, errs)
 			}
 		}
 	})
 }
 
-func TestUserRepo_ProvisionRefreshAndConflicts(t *testing.T) {
+func TestUserRepo_EmailsAndProfiles(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
 		ctx := context.Background()
 		u := mustUser(t, s, "sub-1", "a@example.com")
-		again, err := s.Users().Provision(ctx, domain.Identity{Subject: "sub-1", Email: "new@example.com", Name: "Ann"}, t0.Add(time.Hour))
-		if err != nil || again.ID != u.ID || *again.Email != "new@example.com" || *again.Name != "Ann" {
-			t.Fatalf("refresh: %+v %v", again, err)
+		name := "Ann"
+		u.Name, u.UpdatedAt = &name, t0.Add(time.Hour)
+		if err := s.Users().UpdateProfile(ctx, u); err != nil {
+			t.Fatal(err)
 		}
-		if _, err := s.Users().Provision(ctx, domain.Identity{Subject: "sub-2", Email: "NEW@example.com"}, t0); !errors.Is(err, domain.ErrEmailTaken) {
-			t.Fatalf("email conflict: %v", err)
+		got, err := s.Users().GetBySubject(ctx, "sub-1")
+		if err != nil || got.ID != u.ID || *got.Name != "Ann" || *got.Email != "a@example.com" || !got.EmailVerified || !got.UpdatedAt.Equal(t0.Add(time.Hour)) {
+			t.Fatalf("profile round trip: %+v %v", got, err)
 		}
-		byEmail, err := s.Users().GetByEmail(ctx, "New@Example.com")
+		other, err := s.Users().Provision(ctx, "sub-2", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other.Email = u.Email
+		if err := s.Users().UpdateProfile(ctx, other); !errors.Is(err, domain.ErrEmailTaken) {
+			t.Fatalf("second holder of an email: got %v, want email_taken", err)
+		}
+		byEmail, err := s.Users().GetByVerifiedEmail(ctx, "a@example.com")
 		if err != nil || byEmail.ID != u.ID {
-			t.Fatalf("by email: %v", err)
+			t.Fatalf("by verified email: %+v %v", byEmail, err)
 		}
-		if _, err := s.Users().GetByEmail(ctx, "nobody@example.com"); !errors.Is(err, domain.ErrUserNotFound) {
-			t.Fatalf("missing email: %v", err)
+		// Stored emails are normalized; look-ups are exact.
+		for _, e := range []string{"A@example.com", "nobody@example.com"} {
+			if _, err := s.Users().GetByVerifiedEmail(ctx, e); !errors.Is(err, domain.ErrUserNotFound) {
+				t.Fatalf("by email %q: got %v, want user_not_found", e, err)
+			}
 		}
-		sa, err := s.Users().SetSuperadmin(ctx, "new@example.com", true)
-		if err != nil || !sa.IsSuperadmin {
+		unverified := "b@example.com"
+		other.Email, other.EmailVerified = &unverified, false
+		if err := s.Users().UpdateProfile(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Users().GetByVerifiedEmail(ctx, unverified); !errors.Is(err, domain.ErrUserNotFound) {
+			t.Fatalf("an unverified holder was found by verified email: %v", err)
+		}
+		if h, err := s.Users().EmailHolder(ctx, unverified); err != nil || h.ID != other.ID || h.EmailVerified {
+			t.Fatalf("email holder: %+v %v", h, err)
+		}
+		if _, err := s.Users().GetBySubject(ctx, "nobody"); !errors.Is(err, domain.ErrUserNotFound) {
+			t.Fatalf("missing subject: %v", err)
+		}
+		missing := domain.User{ID: 9999}
+		if err := s.Users().UpdateProfile(ctx, missing); !errors.Is(err, domain.ErrUserNotFound) {
+			t.Fatalf("update missing user: %v", err)
+		}
+		if err := s.Users().SetSuperadmin(ctx, u.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		if sa, err := s.Users().Get(ctx, u.ID); err != nil || !sa.IsSuperadmin {
 			t.Fatalf("grant: %+v %v", sa, err)
 		}
-		if _, err := s.Users().SetSuperadmin(ctx, "nobody@example.com", true); !errors.Is(err, domain.ErrUserNotFound) {
+		if err := s.Users().SetSuperadmin(ctx, 9999, true); !errors.Is(err, domain.ErrUserNotFound) {
 			t.Fatalf("grant missing: %v", err)
 		}
 	})
@@ -295,16 +339,16 @@ func TestMembershipRepo(t *testing.T) {
 			t.Fatalf("role: %q %v", role, err)
 		}
 		other := mustUser(t, s, "sub-2", "b@example.com")
-		if role, _ := s.Memberships().Role(ctx, a.ID, other.ID); role != "" {
-			t.Fatalf("non-member role %q", role)
+		if role, err := s.Memberships().Role(ctx, a.ID, other.ID); err != nil || role != "" {
+			t.Fatalf("non-member role %q %v", role, err)
 		}
-		ids, _ := s.Memberships().OrganizationIDs(ctx, u.ID)
-		if fmt.Sprint(ids) != fmt.Sprint([]int64{a.ID, b.ID}) {
-			t.Fatalf("ids %v", ids)
+		ids, err := s.Memberships().OrganizationIDs(ctx, u.ID)
+		if err != nil || fmt.Sprint(ids) != fmt.Sprint([]int64{a.ID, b.ID}) {
+			t.Fatalf("ids %v %v", ids, err)
 		}
-		got, _ := s.Organizations().Get(ctx, a.ID)
-		if got.MembersCount != 1 {
-			t.Fatalf("members_count %d", got.MembersCount)
+		got, err := s.Organizations().Get(ctx, a.ID)
+		if err != nil || got.MembersCount != 1 {
+			t.Fatalf("members_count %d %v", got.MembersCount, err)
 		}
 	})
 }

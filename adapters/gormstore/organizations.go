@@ -67,7 +67,7 @@ func (r orgRepo) GetForUpdate(ctx context.Context, id int64) (domain.Organizatio
 }
 
 func (r orgRepo) GetBySlug(ctx context.Context, slug string) (domain.Organization, error) {
-	return r.take(r.query(ctx).Where("lower(organizations.slug) = lower(?)", slug))
+	return r.take(r.query(ctx).Where("organizations.slug = ?", slug))
 }
 
 func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"encoding/json"
+	"strings"
 	"time"
 
 	"github.com/orgkit/orgkit/domain"
@@ -59,7 +60,10 @@ func orgToRow(o domain.Organization) (organizationRow, error) {
 func (r organizationRow) toDomain() (domain.Organization, error) {
 	meta := domain.Metadata{}
 	if r.Metadata != "" {
-		if err := json.Unmarshal([]byte(r.Metadata), &meta); err != nil {
+		// UseNumber keeps numbers exact: 12345678901234567890 is not a float64.
+		dec := json.NewDecoder(strings.NewReader(r.Metadata))
+		dec.UseNumber()
+		if err := dec.Decode(&meta); err != nil {
 			return domain.Organization{}, err
 		}
 	}
@@ -109,6 +113,7 @@ type userRow struct {
 	ID                    int64 `gorm:"primaryKey"`
 	Subject               string
 	Email                 *string
+	EmailVerified         bool
 	Name                  *string
 	IsSuperadmin          bool
 	CurrentOrganizationID *int64
@@ -120,7 +125,7 @@ func (userRow) TableName() string { return "users" }
 
 func (r userRow) toDomain() domain.User {
 	return domain.User{
-		ID: r.ID, Subject: r.Subject, Email: r.Email, Name: r.Name, IsSuperadmin: r.IsSuperadmin,
+		ID: r.ID, Subject: r.Subject, Email: r.Email, EmailVerified: r.EmailVerified, Name: r.Name, IsSuperadmin: r.IsSuperadmin,
 		CurrentOrganizationID: r.CurrentOrganizationID,
 		CreatedAt:             r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}

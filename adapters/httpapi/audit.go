@@ -37,29 +37,29 @@ func toAuditJSON(r domain.AuditRecord) auditJSON {
 		UserAgent: r.UserAgent, Changes: changes, PrevHash: r.PrevHash, Hash: r.Hash, CreatedAt: timestamp(r.CreatedAt)}
 }
 
-// auditQuery parses page, page_size, action, actor (a user id or an email), from and to
+// auditQuery reads page, page_size, action, actor (a user id or an email), from and to
 // (RFC 3339), and organization_id when allowed.
-func auditQuery(c *gin.Context, withOrg bool) (domain.AuditQuery, error) {
-	var v domain.Validation
+func auditQuery(in *input, withOrg bool) domain.AuditQuery {
+	c := in.c
 	q := domain.AuditQuery{
-		Page:     queryInt(c, &v, "page", 1, 1, 1_000_000),
-		PageSize: queryInt(c, &v, "page_size", domain.DefaultPageSize, 1, domain.MaxPageSize),
+		Page:     in.queryInt("page", 1, 1, domain.MaxPage),
+		PageSize: in.queryInt("page_size", domain.DefaultPageSize, 1, domain.MaxPageSize),
 		Action:   c.Query("action"),
 	}
 	if actor := c.Query("actor"); actor != "" {
-		if n, err := strconv.ParseInt(actor, 10, 64); err == nil {
+		if n, err := strconv.ParseInt(actor, 10, 64); err == nil && n > 0 {
 			q.ActorUserID = &n
-		} else if domain.ValidEmail(actor) {
-			q.ActorEmail = actor
+		} else if email := domain.NormalizeEmail(actor); domain.ValidEmail(email) {
+			q.ActorEmail = email
 		} else {
-			v.Add("actor", "actor must be a user id or an email")
+			in.v.Add("actor", "actor must be a user id or an email")
 		}
 	}
 	for name, dst := range map[string]**time.Time{"from": &q.From, "to": &q.To} {
 		if s := c.Query(name); s != "" {
 			t, err := time.Parse(time.RFC3339, s)
 			if err != nil {
-				v.Add(name, "%s must be an RFC 3339 time such as 2025-03-04T10:00:00Z", name)
+				in.v.Add(name, "%s must be an RFC 3339 time such as 2025-03-04T10:00:00Z", name)
 				continue
 			}
 			*dst = &t
@@ -68,22 +68,18 @@ func auditQuery(c *gin.Context, withOrg bool) (domain.AuditQuery, error) {
 	if withOrg && c.Query("organization_id") != "" {
 		n, err := strconv.ParseInt(c.Query("organization_id"), 10, 64)
 		if err != nil || n <= 0 {
-			v.Add("organization_id", "organization_id must be a positive integer")
+			in.v.Add("organization_id", "organization_id must be a positive integer")
 		}
 		q.OrganizationID = &n
 	}
-	return q, v.Err()
+	return q
 }
 
 func (h *handlers) listOrgAuditLogs(c *gin.Context) {
-	orgID, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	q, err := auditQuery(c, false)
-	if err != nil {
-		writeError(c, err)
+	in := newInput(c)
+	orgID := in.pathID("id")
+	q := auditQuery(in, false)
+	if !h.checked(in, orgID, domain.ActionAuditRead) {
 		return
 	}
 	page, err := h.svc.ListAuditLogs(c.Request.Context(), principal(c), orgID, q)
@@ -91,9 +87,9 @@ func (h *handlers) listOrgAuditLogs(c *gin.Context) {
 }
 
 func (h *handlers) listAllAuditLogs(c *gin.Context) {
-	q, err := auditQuery(c, true)
-	if err != nil {
-		writeError(c, err)
+	in := newInput(c)
+	q := auditQuery(in, true)
+	if !h.checked(in, 0, domain.ActionAuditReadAll) {
 		return
 	}
 	page, err := h.svc.ListAllAuditLogs(c.Request.Context(), principal(c), q)
@@ -109,5 +105,5 @@ func writeAuditPage(c *gin.Context, page domain.Page[domain.AuditRecord], err er
 	for _, r := range page.Items {
 		items = append(items, toAuditJSON(r))
 	}
-	c.JSON(http.StatusOK, gin.H{"data": items, "meta": pageMeta{Page: page.Page, PageSize: page.PageSize, Total: page.Total, TotalPages: page.TotalPages()}})
+	c.JSON(http.StatusOK, gin.H{"data": items, "meta": toPageMeta(page)})
 }

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -74,8 +73,8 @@ func OrganizationContext(svc *app.Service) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		var id *int64
 		if h := c.GetHeader("X-Organization-ID"); h != "" {
-			n, err := strconv.ParseInt(h, 10, 64)
-			if err != nil || n <= 0 {
+			n, ok := parseID(h)
+			if !ok {
 				writeError(c, domain.InvalidField("X-Organization-ID", "X-Organization-ID must be a positive integer"))
 				return
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"sort"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -21,32 +22,29 @@ type object struct {
 	v      *domain.Validation
 }
 
-// bind reads the body as one JSON object, lets read take its fields, refuses the fields read
-// did not take, and answers every problem at once. It reports whether the handler goes on.
-func bind(c *gin.Context, read func(o *object)) bool {
+// readBody reads the body as one JSON object, lets read take its fields into v, and refuses
+// the fields read did not take. It returns a problem that is not about one field (a body
+// that is too large or not JSON); field problems are left in v.
+func readBody(c *gin.Context, v *domain.Validation, read func(o *object)) error {
 	raw, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		if isTooLarge(err) {
-			writeError(c, errTooLarge)
-		} else {
-			writeError(c, domain.InvalidField("body", "could not read the request body"))
-		}
-		return false
+	switch {
+	case isTooLarge(err):
+		return errTooLarge
+	case err != nil:
+		return domain.InvalidField("body", "could not read the request body")
+	case len(raw) > 0 && c.ContentType() != "application/json":
+		return errNotJSON
 	}
-	var v domain.Validation
-	o, err := parseObject(raw, "", &v)
+	o, err := parseObject(raw, "", v)
 	if err != nil {
-		writeError(c, err)
-		return false
+		return err
 	}
 	read(o)
 	o.rejectUnknown()
-	if err := v.Err(); err != nil {
-		writeError(c, err)
-		return false
-	}
-	return true
+	return nil
 }
+
+var errNotJSON = &domain.Error{Code: domain.CodeUnsupportedMedia, Message: "request bodies must be JSON: send Content-Type: application/json"}
 
 // invalid reports a problem with a field of this object.
 func (o *object) invalid(key, format string, args ...any) {
@@ -90,13 +88,21 @@ func (o *object) raw(key string) (json.RawMessage, bool, bool) {
 	return r, ok, ok && bytes.Equal(bytes.TrimSpace(r), []byte("null"))
 }
 
-// decode reads a present, non-null field into dst and reports whether it did.
+// decode reads a present, non-null field into dst and reports whether it did. The field's
+// bytes are checked as sent, since the JSON decoder would turn invalid UTF-8 into U+FFFD;
+// numbers in untyped values stay exact (json.Number).
 func decode[T any](o *object, key, want string, dst *T) bool {
 	r, ok, null := o.raw(key)
 	if !ok || null {
 		return false
 	}
-	if err := json.Unmarshal(r, dst); err != nil {
+	if !utf8.Valid(r) {
+		o.v.Add(o.name(key), "%s must be valid UTF-8", o.name(key))
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(r))
+	dec.UseNumber()
+	if err := dec.Decode(dst); err != nil {
 		o.v.Add(o.name(key), "%s must be %s", o.name(key), want)
 		return false
 	}
@@ -169,11 +175,11 @@ func (o *object) isNull(key string) bool {
 	return null
 }
 
-// required reads a field that must be present and non-null.
-func required[T any](o *object, key, want string, dst *T) {
+// required reads a field that must be present and non-null, and reports whether it did.
+func required[T any](o *object, key, want string, dst *T) bool {
 	if _, ok, null := o.raw(key); !ok || null {
 		o.v.Add(o.name(key), "%s is required", o.name(key))
-		return
+		return false
 	}
-	decode(o, key, want, dst)
+	return decode(o, key, want, dst)
 }

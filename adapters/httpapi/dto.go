@@ -66,6 +66,10 @@ type pageMeta struct {
 	TotalPages int64 `json:"total_pages"`
 }
 
+func toPageMeta[T any](p domain.Page[T]) pageMeta {
+	return pageMeta{Page: p.Page, PageSize: p.PageSize, Total: p.Total, TotalPages: p.TotalPages()}
+}
+
 type meJSON struct {
 	ID                    int64     `json:"id"`
 	Subject               string    `json:"subject"`

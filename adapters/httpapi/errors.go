@@ -27,10 +27,14 @@ var statusByCode = map[domain.Code]int{
 	domain.CodeUserAlreadyConnected: http.StatusConflict,
 	domain.CodeEmailTaken:           http.StatusConflict,
 	domain.CodePayloadTooLarge:      http.StatusRequestEntityTooLarge,
+	domain.CodeUnsupportedMedia:     http.StatusUnsupportedMediaType,
 	domain.CodeRateLimited:          http.StatusTooManyRequests,
 	domain.CodeUnavailable:          http.StatusServiceUnavailable,
 	domain.CodeInternal:             http.StatusInternalServerError,
 }
+
+// unavailableRetryAfter is the Retry-After of a 503 whose error does not say otherwise.
+const unavailableRetryAfter = time.Second
 
 type errorBody struct {
 	Code    domain.Code         `json:"code"`
@@ -53,6 +57,11 @@ func writeError(c *gin.Context, err error) {
 	status, ok := statusByCode[body.Code]
 	if !ok {
 		status = http.StatusInternalServerError
+	}
+	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
+		// Every 503 is transient (a busy database, a slow Redis, a draining replica): say when
+		// to retry, unless the error already did (a refused quota).
+		c.Header("Retry-After", strconv.Itoa(ceilSeconds(unavailableRetryAfter)))
 	}
 	if status >= 500 {
 		logger(c).ErrorContext(c.Request.Context(), "request failed", slog.String("request_id", requestID(c)),

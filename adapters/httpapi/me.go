@@ -16,13 +16,14 @@ func (h *handlers) me(c *gin.Context) {
 }
 
 func (h *handlers) switchOrganization(c *gin.Context) {
+	in := newInput(c)
 	var id int64
-	if !bind(c, func(o *object) {
-		required(o, "organization_id", wantInt, &id)
-		if id < 0 || (id == 0 && o.v.Err() == nil) {
+	in.body(func(o *object) {
+		if required(o, "organization_id", wantInt, &id) && id <= 0 {
 			o.invalid("organization_id", "organization_id must be a positive integer")
 		}
-	}) {
+	})
+	if !h.checked(in, 0, "") {
 		return
 	}
 	me, err := h.svc.SwitchOrganization(c.Request.Context(), principal(c), id)

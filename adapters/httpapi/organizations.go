@@ -2,10 +2,10 @@ package httpapi
 
 import (
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/orgkit/orgkit/app"
 	"github.com/orgkit/orgkit/domain"
 )
 
@@ -20,9 +20,9 @@ const (
 var immutable = []string{"id", "members_count", "created_at", "updated_at"}
 
 func (h *handlers) listOrganizations(c *gin.Context) {
-	q, err := organizationQuery(c)
-	if err != nil {
-		writeError(c, err)
+	in := newInput(c)
+	q := organizationQuery(in)
+	if !h.checked(in, 0, "") {
 		return
 	}
 	page, err := h.svc.ListOrganizations(c.Request.Context(), principal(c), q)
@@ -34,15 +34,37 @@ func (h *handlers) listOrganizations(c *gin.Context) {
 	for _, o := range page.Items {
 		items = append(items, toOrganizationJSON(o))
 	}
-	c.JSON(http.StatusOK, gin.H{"data": items, "meta": pageMeta{
-		Page: page.Page, PageSize: page.PageSize, Total: page.Total, TotalPages: page.TotalPages(),
-	}})
+	c.JSON(http.StatusOK, gin.H{"data": items, "meta": toPageMeta(page)})
+}
+
+// organizationQuery reads the list parameters of GET /v1/organizations; the app checks
+// their bounds again for library callers.
+func organizationQuery(in *input) domain.OrganizationQuery {
+	q := domain.OrganizationQuery{
+		Page:     in.queryInt("page", 1, 1, domain.MaxPage),
+		PageSize: in.queryInt("page_size", domain.DefaultPageSize, 1, domain.MaxPageSize),
+		Search:   in.c.Query("q"),
+	}
+	if utf8.RuneCountInString(q.Search) > domain.SearchMax {
+		in.v.Add("q", "q must be at most %d characters", domain.SearchMax)
+	}
+	srt, err := domain.ParseSort(in.c.Query("sort"))
+	in.v.Merge(err)
+	q.Sort = srt
+	if s, ok := in.c.GetQuery("status"); ok {
+		st := domain.Status(s)
+		if !st.Valid() {
+			in.v.Add("status", "status must be one of active, suspended, archived")
+		}
+		q.Status = &st
+	}
+	return q
 }
 
 func (h *handlers) getOrganization(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	in := newInput(c)
+	id := in.pathID("id")
+	if !h.checked(in, id, domain.ActionOrgRead) {
 		return
 	}
 	org, err := h.svc.GetOrganization(c.Request.Context(), principal(c), id)
@@ -50,31 +72,30 @@ func (h *handlers) getOrganization(c *gin.Context) {
 }
 
 func (h *handlers) getOrganizationBySlug(c *gin.Context) {
+	if !h.checked(newInput(c), 0, "") {
+		return
+	}
 	org, err := h.svc.GetOrganizationBySlug(c.Request.Context(), principal(c), c.Param("slug"))
 	respond(c, http.StatusOK, org, err)
 }
 
 func (h *handlers) createOrganization(c *gin.Context) {
-	if !principal(c).Can(domain.ActionOrgCreate, "") {
-		writeError(c, domain.ErrForbidden) // before reading the body: non-superadmins learn nothing
+	in := newInput(c)
+	var org domain.NewOrganization
+	in.body(func(o *object) { org = readNewOrganization(o) })
+	if !h.checked(in, 0, domain.ActionOrgCreate) {
 		return
 	}
-	var in app.NewOrganization
-	if !bind(c, func(o *object) { in = readNewOrganization(o) }) {
-		return
-	}
-	org, err := h.svc.CreateOrganization(c.Request.Context(), principal(c), in)
-	respond(c, http.StatusCreated, org, err)
+	created, err := h.svc.CreateOrganization(c.Request.Context(), principal(c), org)
+	respond(c, http.StatusCreated, created, err)
 }
 
 func (h *handlers) updateOrganization(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
+	in := newInput(c)
+	id := in.pathID("id")
 	var patch domain.OrganizationPatch
-	if !bind(c, func(o *object) { patch = readOrganizationPatch(o) }) {
+	in.body(func(o *object) { patch = readOrganizationPatch(o) })
+	if !h.checked(in, id, domain.ActionOrgUpdate) {
 		return
 	}
 	org, err := h.svc.UpdateOrganization(c.Request.Context(), principal(c), id, patch)
@@ -82,9 +103,9 @@ func (h *handlers) updateOrganization(c *gin.Context) {
 }
 
 func (h *handlers) deleteOrganization(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
+	in := newInput(c)
+	id := in.pathID("id")
+	if !h.checked(in, id, domain.ActionOrgDelete) {
 		return
 	}
 	if err := h.svc.DeleteOrganization(c.Request.Context(), principal(c), id); err != nil {
@@ -95,13 +116,11 @@ func (h *handlers) deleteOrganization(c *gin.Context) {
 }
 
 func (h *handlers) connectUser(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		writeError(c, err)
-		return
-	}
+	in := newInput(c)
+	id := in.pathID("id")
 	var email string
-	if !bind(c, func(o *object) { required(o, "email", wantString, &email) }) {
+	in.body(func(o *object) { required(o, "email", wantString, &email) })
+	if !h.checked(in, id, domain.ActionMemberConnect) {
 		return
 	}
 	m, quota, err := h.svc.ConnectUser(c.Request.Context(), principal(c), id, email)
@@ -124,9 +143,8 @@ func respond(c *gin.Context, status int, org domain.Organization, err error) {
 	c.JSON(status, gin.H{"data": toOrganizationJSON(org)})
 }
 
-func readNewOrganization(body *object) app.NewOrganization {
-	var in app.NewOrganization
-	o := &in.Organization
+func readNewOrganization(body *object) domain.NewOrganization {
+	var o domain.NewOrganization
 	required(body, "name", wantString, &o.Name)
 	required(body, "slug", wantString, &o.Slug)
 	o.Tagline, o.Description = ptr[string](body, "tagline", wantString), ptr[string](body, "description", wantString)
@@ -137,12 +155,11 @@ func readNewOrganization(body *object) app.NewOrganization {
 	o.TemplateTermsID = ptr[int64](body, "template_terms_id", wantInt)
 	o.TemplatePolicyID = ptr[int64](body, "template_policy_id", wantInt)
 	if s := body.sub("settings"); s != nil {
-		sp := readSettings(s)
-		in.Settings = &sp
+		o.Settings = readSettings(s)
 	}
-	decode(body, "metadata", wantObject, &in.Metadata)
+	decode(body, "metadata", wantObject, &o.Metadata)
 	body.forbid("is set by the server", append([]string{"status"}, immutable...)...)
-	return in
+	return o
 }
 
 func readSettings(s *object) domain.SettingsPatch {

@@ -24,21 +24,20 @@ func toAPIKeyJSON(k domain.APIKey) apiKeyJSON {
 		CreatedAt: timestamp(k.CreatedAt), UpdatedAt: timestamp(k.UpdatedAt)}
 }
 
-// orgAndKey parses the :id and, when present, :keyId path parameters.
-func orgAndKey(c *gin.Context) (int64, int64, error) {
-	orgID, err := pathID(c, "id")
-	if err != nil || c.Param("keyId") == "" {
-		return orgID, 0, err
+// orgAndKey reads the :id and, when the route has one, :keyId path parameters.
+func orgAndKey(in *input) (int64, int64) {
+	orgID := in.pathID("id")
+	if in.c.Param("keyId") == "" {
+		return orgID, 0
 	}
-	keyID, err := pathID(c, "keyId")
-	return orgID, keyID, err
+	return orgID, in.pathID("keyId")
 }
 
 func (h *handlers) revealAPIKeys(c *gin.Context) {
 	c.Header("Cache-Control", "no-store") // on errors too: nothing on this path may be cached
-	orgID, _, err := orgAndKey(c)
-	if err != nil {
-		writeError(c, err)
+	in := newInput(c)
+	orgID, _ := orgAndKey(in)
+	if !h.checked(in, orgID, domain.ActionVaultReveal) {
 		return
 	}
 	keys, quota, err := h.svc.RevealAPIKeys(c.Request.Context(), principal(c), orgID)
@@ -57,21 +56,19 @@ func (h *handlers) revealAPIKeys(c *gin.Context) {
 }
 
 func (h *handlers) createAPIKey(c *gin.Context) {
-	orgID, _, err := orgAndKey(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	var in app.NewAPIKey
-	if !bind(c, func(o *object) {
-		required(o, "title", wantString, &in.Title)
-		required(o, "service", wantString, &in.Service)
-		required(o, "api_key", wantString, &in.Secret)
+	in := newInput(c)
+	orgID, _ := orgAndKey(in)
+	var key app.NewAPIKey
+	in.body(func(o *object) {
+		required(o, "title", wantString, &key.Title)
+		required(o, "service", wantString, &key.Service)
+		required(o, "api_key", wantString, &key.Secret)
 		o.forbid("is set by the server", "id", "api_key_last4", "created_at", "updated_at")
-	}) {
+	})
+	if !h.checked(in, orgID, domain.ActionVaultManage) {
 		return
 	}
-	k, err := h.svc.CreateAPIKey(c.Request.Context(), principal(c), orgID, in)
+	k, err := h.svc.CreateAPIKey(c.Request.Context(), principal(c), orgID, key)
 	if err != nil {
 		writeError(c, err)
 		return
@@ -80,13 +77,10 @@ func (h *handlers) createAPIKey(c *gin.Context) {
 }
 
 func (h *handlers) updateAPIKey(c *gin.Context) {
-	orgID, keyID, err := orgAndKey(c)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
+	in := newInput(c)
+	orgID, keyID := orgAndKey(in)
 	var patch app.APIKeyPatch
-	if !bind(c, func(o *object) {
+	in.body(func(o *object) {
 		o.nonNull("title", "service", "api_key")
 		patch = app.APIKeyPatch{
 			Title:   ptr[string](o, "title", wantString),
@@ -94,7 +88,8 @@ func (h *handlers) updateAPIKey(c *gin.Context) {
 			Secret:  ptr[string](o, "api_key", wantString),
 		}
 		o.forbid("cannot be changed", "id", "api_key_last4", "created_at", "updated_at")
-	}) {
+	})
+	if !h.checked(in, orgID, domain.ActionVaultManage) {
 		return
 	}
 	k, err := h.svc.UpdateAPIKey(c.Request.Context(), principal(c), orgID, keyID, patch)
@@ -106,9 +101,9 @@ func (h *handlers) updateAPIKey(c *gin.Context) {
 }
 
 func (h *handlers) deleteAPIKey(c *gin.Context) {
-	orgID, keyID, err := orgAndKey(c)
-	if err != nil {
-		writeError(c, err)
+	in := newInput(c)
+	orgID, keyID := orgAndKey(in)
+	if !h.checked(in, orgID, domain.ActionVaultManage) {
 		return
 	}
 	if err := h.svc.DeleteAPIKey(c.Request.Context(), principal(c), orgID, keyID); err != nil {

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -20,6 +21,7 @@ type config struct {
 	AuthIssuer       string
 	AuthAudience     string
 	AuthEmailClaim   string
+	AssumeVerified   string // ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED, a boolean
 	SuperadminEmails string
 	VaultKeys        string
 	DNSResolvers     string
@@ -48,6 +50,7 @@ func (c *config) settings() []setting {
 		{"auth-issuer", "ORGKIT_AUTH_ISSUER", "", "required token issuer (iss)", &c.AuthIssuer},
 		{"auth-audience", "ORGKIT_AUTH_AUDIENCE", "", "required token audience (aud)", &c.AuthAudience},
 		{"auth-email-claim", "ORGKIT_AUTH_EMAIL_CLAIM", "email", "claim that carries the user's email", &c.AuthEmailClaim},
+		{"auth-assume-email-verified", "ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED", "false", "treat a token without an email_verified claim as verified (issuers that only issue verified emails)", &c.AssumeVerified},
 		{"superadmin-emails", "ORGKIT_SUPERADMIN_EMAILS", "", "comma-separated platform superadmin emails", &c.SuperadminEmails},
 		{"vault-keys", "ORGKIT_VAULT_KEYS", "", "id:base64(32 bytes)[,…]; the first seals, all open", &c.VaultKeys},
 		{"dns-resolvers", "ORGKIT_DNS_RESOLVERS", "", "host:port list for TXT verification (empty: /etc/resolv.conf)", &c.DNSResolvers},
@@ -94,6 +97,9 @@ func (c *config) validate() error {
 	if c.ResolveCacheTTL <= 0 {
 		return fmt.Errorf("--resolve-cache-ttl must be a positive duration such as 5m")
 	}
+	if _, err := strconv.ParseBool(c.AssumeVerified); err != nil {
+		return fmt.Errorf("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED must be true or false, not %q", c.AssumeVerified)
+	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
 	}
@@ -101,6 +107,12 @@ func (c *config) validate() error {
 		return fmt.Errorf("ORGKIT_LOG_FORMAT must be json or text, not %q", c.LogFormat)
 	}
 	return nil
+}
+
+// assumeVerified is ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED, checked by validate.
+func (c *config) assumeVerified() bool {
+	b, _ := strconv.ParseBool(c.AssumeVerified)
+	return b
 }
 
 func parseLevel(s string) (slog.Level, error) {

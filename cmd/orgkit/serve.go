@@ -92,6 +92,7 @@ func authConfig(cfg config) auth.Config {
 	return auth.Config{
 		HS256Secret: []byte(cfg.AuthHS256Secret), JWKSURL: cfg.AuthJWKSURL,
 		Issuer: cfg.AuthIssuer, Audience: cfg.AuthAudience, EmailClaim: cfg.AuthEmailClaim,
+		AssumeEmailVerified: cfg.assumeVerified(),
 	}
 }
 

@@ -22,6 +22,7 @@ func token(_ context.Context, e env, args []string) error {
 	fs.StringVar(&id.Subject, "sub", "", "subject (the identity provider's user id)")
 	fs.StringVar(&id.Email, "email", "", "email claim")
 	fs.StringVar(&id.Name, "name", "", "name claim")
+	fs.BoolVar(&id.EmailVerified, "email-verified", true, "email_verified claim")
 	fs.DurationVar(&ttl, "ttl", time.Hour, "lifetime")
 	if err := cfg.parse(fs, args, e.getenv); err != nil {
 		return err
