@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/orgkit/orgkit/adapters/auth"
 	"github.com/orgkit/orgkit/adapters/gormstore"
@@ -87,12 +88,12 @@ func newHarness(t testing.TB, d gormstore.Dialect, opts ...option) *harness {
 		t.Fatal(err)
 	}
 	clock := func() time.Time { h.mu.Lock(); defer h.mu.Unlock(); return h.now }
-	deps := app.Deps{Store: h.store, Sealer: ring, Limiter: ratelimit.NewMemory(clock)}
+	log := slog.New(slog.NewJSONHandler(h.logs, nil))
+	deps := app.Deps{Store: h.store, Sealer: ring, Limiter: ratelimit.NewMemory(clock), Logger: log}
 	for _, o := range opts {
 		o(&deps)
 	}
 	h.svc = app.New(deps, app.Config{SuperadminEmails: []string{rootEmail}})
-	log := slog.New(slog.NewJSONHandler(h.logs, nil))
 	h.router, err = httpapi.New(h.svc, authn, httpapi.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -151,6 +152,33 @@ func (r response) fields() []string {
 // email "" sends no Authorization header.
 func (h *harness) do(method, path, email string, body any, headers ...string) response {
 	h.t.Helper()
+	token := ""
+	if email != "" {
+		token = h.token(email)
+	}
+	return h.doToken(method, path, token, body, headers...)
+}
+
+// claims mints a token with exactly the given claims (exp and iat are added when absent).
+func (h *harness) claims(c jwt.MapClaims) string {
+	h.t.Helper()
+	if _, ok := c["exp"]; !ok {
+		c["exp"] = time.Now().Add(time.Hour).Unix()
+	}
+	if _, ok := c["iat"]; !ok {
+		c["iat"] = time.Now().Unix()
+	}
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, c).SignedString(h.authn.HS256Secret)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok
+}
+
+// doToken is do with a ready token ("" sends none). A body string is sent as is, with the
+// Content-Type header unless headers set another.
+func (h *harness) doToken(method, path, token string, body any, headers ...string) response {
+	h.t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -168,8 +196,8 @@ func (h *harness) do(method, path, email string, body any, headers ...string) re
 		h.t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	if email != "" {
-		req.Header.Set("Authorization", "Bearer "+h.token(email))
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
@@ -179,7 +207,10 @@ func (h *harness) do(method, path, email string, body any, headers ...string) re
 		h.t.Fatal(err)
 	}
 	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
+	raw, err := io.ReadAll(res.Body)
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	out := response{Status: res.StatusCode, Header: res.Header, Raw: raw}
 	if len(raw) > 0 && strings.Contains(res.Header.Get("Content-Type"), "json") {
 		if err := json.Unmarshal(raw, &out.Body); err != nil {

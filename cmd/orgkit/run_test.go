@@ -75,10 +75,17 @@ func call(t *testing.T, method, url, token string, body any) (int, map[string]an
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
-		b, _ := json.Marshal(body)
+		b, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
 		rd = bytes.NewReader(b)
 	}
-	req, _ := http.NewRequest(method, url, rd)
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -88,7 +95,9 @@ func call(t *testing.T, method, url, token string, body any) (int, map[string]an
 	}
 	defer res.Body.Close()
 	var out map[string]any
-	_ = json.NewDecoder(res.Body).Decode(&out)
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil && err != io.EOF {
+		t.Fatalf("%s %s: answer is not JSON: %v", method, url, err)
+	}
 	return res.StatusCode, out
 }
 
@@ -134,8 +143,12 @@ func TestServe_GracefulShutdownFinishesInFlight(t *testing.T) {
 	tok := mint(t, env, "--sub", "u", "--email", "u@example.com")
 	// A request whose body arrives slowly is in flight when shutdown begins.
 	pr, pw := io.Pipe()
-	req, _ := http.NewRequest("PUT", base+"/v1/me/switch-organization", pr)
+	req, err := http.NewRequest("PUT", base+"/v1/me/switch-organization", pr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Content-Type", "application/json")
 	result := make(chan int, 1)
 	go func() {
 		res, err := http.DefaultClient.Do(req)
@@ -226,13 +239,13 @@ func TestMigrateAndSuperadmin(t *testing.T) {
 	if out := runOK("migrate", "status"); !strings.Contains(out, "00001 pending") {
 		t.Errorf("status before: %q", out)
 	}
-	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 2 migration") {
+	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 3 migration") {
 		t.Errorf("up: %q", out)
 	}
 	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 0 migration") {
 		t.Errorf("second up: %q", out)
 	}
-	if out := runOK("migrate", "status"); !strings.Contains(out, "00002 applied") {
+	if out := runOK("migrate", "status"); !strings.Contains(out, "00003 applied") {
 		t.Errorf("status after: %q", out)
 	}
 	var out, errb bytes.Buffer
