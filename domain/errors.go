@@ -99,8 +99,14 @@ func CodeOf(err error) Code {
 // report every bad field at once instead of the first.
 type Validation struct{ fields []FieldError }
 
-// Add records that field is invalid.
+// Add records that field is invalid. Only a field's first problem is kept: one field, one
+// message.
 func (v *Validation) Add(field, format string, args ...any) {
+	for _, f := range v.fields {
+		if f.Field == field {
+			return
+		}
+	}
 	v.fields = append(v.fields, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
