@@ -53,6 +53,7 @@ func commands() []command {
 		{"migrate", "apply (up) or list (status) database migrations", migrate},
 		{"token", "mint an HS256 development token", token},
 		{"superadmin", "grant or revoke the platform superadmin role", superadmin},
+		{"users", "relink: move an email to another user (email conflicts)", users},
 		{"vault", "rotate: re-seal every API key with the active vault key", vault},
 		{"audit", "verify: check every hash chain of the audit log", audit},
 		{"version", "print the version", version},
