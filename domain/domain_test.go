@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/internal/astconst"
 )
 
 func TestValidateSlug(t *testing.T) {
@@ -71,9 +72,23 @@ func TestPolicy(t *testing.T) {
 		domain.ActionOrgRead:       "[true true true true false]",
 		domain.ActionOrgUpdate:     "[true true false false false]",
 		domain.ActionMemberConnect: "[true true false false false]",
+		domain.ActionVaultReveal:   "[true true false false false]",
+		domain.ActionVaultManage:   "[true true false false false]",
+		domain.ActionAuditRead:     "[true true false false false]",
 		domain.ActionOrgDelete:     "[false false false false false]",
 		domain.ActionOrgCreate:     "[false false false false false]",
 		domain.ActionOrgSetStatus:  "[false false false false false]",
+		domain.ActionListAll:       "[false false false false false]",
+		domain.ActionAuditReadAll:  "[false false false false false]",
+	}
+	actions, err := astconst.Strings("policy.go", "Action")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range actions {
+		if _, ok := want[domain.Action(name)]; !ok {
+			t.Errorf("action %s has no expectation in TestPolicy", name)
+		}
 	}
 	for action, w := range want {
 		var got []bool
