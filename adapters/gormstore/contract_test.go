@@ -91,6 +91,24 @@ func TestOrganizationRepo_CreateGet(t *testing.T) {
 	})
 }
 
+func TestOrganizationRepo_GetForUpdate(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
+		ctx := context.Background()
+		o := mustCreate(t, s.Organizations(), newOrg("acme"))
+		err := s.Do(ctx, func(tx ports.Repos) error {
+			got, err := tx.Organizations().GetForUpdate(ctx, o.ID)
+			if err != nil || got.Slug != "acme" {
+				t.Errorf("lock existing: %+v %v", got, err)
+			}
+			_, err = tx.Organizations().GetForUpdate(ctx, o.ID+100)
+			return err
+		})
+		if !errors.Is(err, domain.ErrOrganizationNotFound) {
+			t.Fatalf("lock missing: got %v, want organization_not_found", err)
+		}
+	})
+}
+
 func TestOrganizationRepo_SlugTaken(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
 		mustCreate(t, s.Organizations(), newOrg("acme"))

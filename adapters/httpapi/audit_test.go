@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"fmt"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,20 +58,30 @@ func TestAuditLogs_FiltersAndValidation(t *testing.T) {
 	path := fmt.Sprintf("/v1/organizations/%d/audit-logs", r.orgID)
 	future := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	past := time.Now().Add(-time.Hour).UTC().Format(time.RFC3339)
-	for q, total := range map[string]float64{
-		"":                                   7,
-		"?action=member.connected":           3,
-		"?action=nothing.happened":           0,
-		"?from=" + future:                    0,
-		"?to=" + past:                        0,
-		"?from=" + past + "&to=" + future:    7,
-		"?page=2&page_size=5":                7,
-		"?actor=" + url.QueryEscape(r.owner): 1,
+	ownerID := h.do("GET", "/v1/me", r.owner, nil).data()["id"]
+	rootID := h.do("GET", "/v1/me", rootEmail, nil).data()["id"]
+	for q, want := range map[string][2]int{ // total, items on the page
+		"":                                    {7, 7},
+		"?action=member.connected":            {3, 3},
+		"?action=nothing.happened":            {0, 0},
+		"?from=" + future:                     {0, 0},
+		"?to=" + past:                         {0, 0},
+		"?from=" + past + "&to=" + future:     {7, 7},
+		"?page=2&page_size=5":                 {7, 2},
+		"?actor=" + url.QueryEscape(r.owner):  {1, 1},
+		"?actor=" + strings.ToUpper(r.owner):  {1, 1},
+		fmt.Sprintf("?actor=%v", ownerID):     {1, 1},
+		fmt.Sprintf("?actor=%v", rootID):      {6, 6},
+		"?actor=nobody%40example.com":         {0, 0},
+		"?actor=9999&action=member.connected": {0, 0},
 	} {
 		res := h.do("GET", path+q, r.admin, nil)
 		expect(t, res, 200, "")
-		if res.Body["meta"].(map[string]any)["total"] != total {
-			t.Errorf("%q: total %v, want %v", q, res.Body["meta"], total)
+		if total := res.Body["meta"].(map[string]any)["total"]; total != float64(want[0]) {
+			t.Errorf("%q: total %v, want %d", q, total, want[0])
+		}
+		if n := len(res.Body["data"].([]any)); n != want[1] {
+			t.Errorf("%q: %d items, want %d", q, n, want[1])
 		}
 	}
 	for _, q := range []string{"?from=yesterday", "?to=2025-13-01", "?actor=not%20an%20email", "?page=0", "?page_size=500"} {
