@@ -18,9 +18,11 @@ test-integration: ## the same against the local Postgres and Redis
 generate: ## regenerate the gomock doubles (committed)
 	$(GO) generate ./...
 
-lint: ## gofmt check and go vet
+lint: ## gofmt, go vet, staticcheck (a Go tool dependency) and a tidy go.mod
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	$(GO) mod tidy -diff
 
 build: ## bin/orgkit
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/orgkit ./cmd/orgkit

@@ -30,7 +30,7 @@ func TestTrustedProxies(t *testing.T) {
 	}
 	proxied := httptest.NewServer(behindProxy)
 	defer proxied.Close()
-	h.srv, proxied = proxied, h.srv
+	h.srv = proxied
 	expect(t, h.do("PATCH", path, rootEmail, map[string]any{"tagline": "b"}, "X-Forwarded-For", "203.0.113.9"), 200, "")
 	if ip := lastIP(); ip != "203.0.113.9" {
 		t.Fatalf("trusted proxy's X-Forwarded-For ignored: %s", ip)
