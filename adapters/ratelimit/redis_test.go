@@ -3,51 +3,15 @@ package ratelimit_test
 import (
 	"context"
 	"errors"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/orgkit/orgkit/adapters/ratelimit"
+	"github.com/orgkit/orgkit/adapters/ratelimit/ratelimittest"
 	"github.com/orgkit/orgkit/domain"
 )
-
-// frozenRedis is a loopback listener that accepts connections and never answers, like a
-// Redis stuck in a long command or behind a black-holed network. It closes them at cleanup.
-func frozenRedis(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	accepted := make(chan struct{})
-	go func() {
-		defer close(accepted)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return // the listener closed
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = ln.Close()
-		<-accepted
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return ln.Addr().String()
-}
 
 // TestRedis_FrozenServerTimesOut: whatever the client's own timeouts, a Redis that accepts
 // and never answers costs Allow and Ping about CallTimeout, then an error.
@@ -58,7 +22,7 @@ func TestRedis_FrozenServerTimesOut(t *testing.T) {
 		"long read timeout": {ReadTimeout: time.Minute, MaxRetries: 5},
 	} {
 		t.Run(name, func(t *testing.T) {
-			opt.Addr = frozenRedis(t)
+			opt.Addr = ratelimittest.FrozenRedis(t)
 			client := redis.NewClient(opt)
 			t.Cleanup(func() { _ = client.Close() })
 			l := ratelimit.NewRedis(client, "x:")
