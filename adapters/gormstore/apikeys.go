@@ -3,7 +3,6 @@ package gormstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -47,7 +46,7 @@ func (r apiKeyRepo) Create(ctx context.Context, k domain.APIKey) (domain.APIKey,
 		row.Sealed = []byte{} // placeholder until the id is known and the key sealed to it
 	}
 	if err := r.db.WithContext(ctx).Create(&row).Error; err != nil {
-		return k, fmt.Errorf("insert api key: %w", err)
+		return k, dbErr("insert api key", err)
 	}
 	return row.toDomain(), nil
 }
@@ -55,7 +54,7 @@ func (r apiKeyRepo) Create(ctx context.Context, k domain.APIKey) (domain.APIKey,
 func (r apiKeyRepo) List(ctx context.Context, orgID int64) ([]domain.APIKey, error) {
 	var rows []apiKeyRow
 	if err := r.db.WithContext(ctx).Where("organization_id = ?", orgID).Order("id").Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("list api keys: %w", err)
+		return nil, dbErr("list api keys", err)
 	}
 	return apiKeysToDomain(rows), nil
 }
@@ -75,7 +74,7 @@ func (r apiKeyRepo) Get(ctx context.Context, orgID, id int64) (domain.APIKey, er
 		return domain.APIKey{}, domain.ErrAPIKeyNotFound
 	}
 	if err != nil {
-		return domain.APIKey{}, fmt.Errorf("select api key: %w", err)
+		return domain.APIKey{}, dbErr("select api key", err)
 	}
 	return row.toDomain(), nil
 }
@@ -85,7 +84,7 @@ func (r apiKeyRepo) Update(ctx context.Context, k domain.APIKey) (domain.APIKey,
 		Updates(map[string]any{"title": k.Title, "service": k.Service, "seal_key_id": k.SealKeyID,
 			"sealed": k.Sealed, "last4": k.Last4, "updated_at": k.UpdatedAt.UTC()})
 	if res.Error != nil {
-		return k, fmt.Errorf("update api key: %w", res.Error)
+		return k, dbErr("update api key", res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return k, domain.ErrAPIKeyNotFound
@@ -96,7 +95,7 @@ func (r apiKeyRepo) Update(ctx context.Context, k domain.APIKey) (domain.APIKey,
 func (r apiKeyRepo) Delete(ctx context.Context, orgID, id int64) error {
 	res := r.db.WithContext(ctx).Exec("DELETE FROM api_keys WHERE organization_id = ? AND id = ?", orgID, id)
 	if res.Error != nil {
-		return fmt.Errorf("delete api key: %w", res.Error)
+		return dbErr("delete api key", res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return domain.ErrAPIKeyNotFound
@@ -107,7 +106,7 @@ func (r apiKeyRepo) Delete(ctx context.Context, orgID, id int64) error {
 func (r apiKeyRepo) NotSealedWith(ctx context.Context, keyID string, limit int) ([]domain.APIKey, error) {
 	var rows []apiKeyRow
 	if err := r.db.WithContext(ctx).Where("seal_key_id <> ?", keyID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("select keys to rotate: %w", err)
+		return nil, dbErr("select keys to rotate", err)
 	}
 	return apiKeysToDomain(rows), nil
 }
@@ -116,7 +115,7 @@ func (r apiKeyRepo) Reseal(ctx context.Context, k domain.APIKey, old []byte) (bo
 	res := r.db.WithContext(ctx).Table("api_keys").Where("organization_id = ? AND id = ? AND sealed = ?", k.OrganizationID, k.ID, old).
 		Updates(map[string]any{"seal_key_id": k.SealKeyID, "sealed": k.Sealed})
 	if res.Error != nil {
-		return false, fmt.Errorf("reseal api key: %w", res.Error)
+		return false, dbErr("reseal api key", res.Error)
 	}
 	return res.RowsAffected == 1, nil
 }

@@ -3,7 +3,6 @@ package gormstore
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"time"
 
 	"github.com/orgkit/orgkit/domain"
@@ -57,7 +56,7 @@ func (r auditRepo) Append(ctx context.Context, rec domain.AuditRecord) (domain.A
 		// Serialize appends to one chain until commit; SQLite's immediate transactions
 		// already serialize every writer.
 		if err := db.Exec("SELECT pg_advisory_xact_lock(?)", chainLockBase|rec.ChainKey()&0xffffffff).Error; err != nil {
-			return rec, fmt.Errorf("lock audit chain: %w", err)
+			return rec, dbErr("lock audit chain", err)
 		}
 	}
 	q := db.Table("audit_logs").Order("id DESC").Limit(1)
@@ -68,7 +67,7 @@ func (r auditRepo) Append(ctx context.Context, rec domain.AuditRecord) (domain.A
 	}
 	var prev []string
 	if err := q.Pluck("hash", &prev).Error; err != nil {
-		return rec, fmt.Errorf("read audit chain: %w", err)
+		return rec, dbErr("read audit chain", err)
 	}
 	rec.PrevHash = ""
 	if len(prev) > 0 {
@@ -79,7 +78,7 @@ func (r auditRepo) Append(ctx context.Context, rec domain.AuditRecord) (domain.A
 	row := auditToRow(rec)
 	row.ID = 0
 	if err := db.Create(&row).Error; err != nil {
-		return rec, fmt.Errorf("append audit record: %w", err)
+		return rec, dbErr("append audit record", err)
 	}
 	rec.ID = row.ID
 	return rec, nil
@@ -107,11 +106,11 @@ func (r auditRepo) List(ctx context.Context, q domain.AuditQuery) (domain.Page[d
 		f = f.Where("created_at <= ?", q.To.UTC())
 	}
 	if err := f.Session(&sessionCopy).Count(&page.Total).Error; err != nil {
-		return page, fmt.Errorf("count audit records: %w", err)
+		return page, dbErr("count audit records", err)
 	}
 	var rows []auditRow
 	if err := f.Order("id DESC").Limit(q.PageSize).Offset(q.Offset()).Find(&rows).Error; err != nil {
-		return page, fmt.Errorf("list audit records: %w", err)
+		return page, dbErr("list audit records", err)
 	}
 	for _, row := range rows {
 		page.Items = append(page.Items, row.toDomain())
@@ -122,7 +121,7 @@ func (r auditRepo) List(ctx context.Context, q domain.AuditQuery) (domain.Page[d
 func (r auditRepo) Scan(ctx context.Context, afterID int64, limit int) ([]domain.AuditRecord, error) {
 	var rows []auditRow
 	if err := r.db.WithContext(ctx).Where("id > ?", afterID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
-		return nil, fmt.Errorf("scan audit records: %w", err)
+		return nil, dbErr("scan audit records", err)
 	}
 	out := make([]domain.AuditRecord, 0, len(rows))
 	for _, row := range rows {

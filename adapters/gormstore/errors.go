@@ -2,17 +2,69 @@ package gormstore
 
 import (
 	"errors"
+	"fmt"
 
 	sqlite "github.com/glebarez/go-sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+
+	"github.com/orgkit/orgkit/domain"
 )
 
-// SQLite extended result codes for constraint failures (sqlite3.h).
+// SQLite result codes (sqlite3.h): primary codes are the low byte of extended ones.
 const (
+	sqliteBusy                 = 5
+	sqliteLocked               = 6
 	sqliteConstraintPrimaryKey = 1555
 	sqliteConstraintUnique     = 2067
 )
+
+// orgForeignKeys are the Postgres foreign keys that reference organizations (named by
+// Postgres's default <table>_<column>_fkey in the migrations). Violating one on insert or
+// update means the organization was deleted concurrently.
+var orgForeignKeys = map[string]bool{
+	"memberships_organization_id_fkey":   true,
+	"api_keys_organization_id_fkey":      true,
+	"users_current_organization_id_fkey": true,
+}
+
+// dbErr is the one translation of driver errors into the domain's, for every repository
+// method's generic error path and for Store.Do: a busy or locked SQLite is
+// service_unavailable (the client retries), a write that references an organization deleted
+// meanwhile is organization_not_found, an error that is already a domain error passes
+// through, and anything else is wrapped with op for the log (an internal error).
+func dbErr(op string, err error) error {
+	var de *domain.Error
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &de):
+		return err
+	case isBusy(err):
+		return domain.Unavailable("database is busy, try again", fmt.Errorf("%s: %w", op, err))
+	case referencesDeletedOrganization(err):
+		return domain.ErrOrganizationNotFound
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// isBusy reports SQLITE_BUSY or SQLITE_LOCKED, extended codes included: another
+// connection held the lock beyond busy_timeout.
+func isBusy(err error) bool {
+	var lite *sqlite.Error
+	if !errors.As(err, &lite) {
+		return false
+	}
+	primary := lite.Code() & 0xff
+	return primary == sqliteBusy || primary == sqliteLocked
+}
+
+// referencesDeletedOrganization reports a Postgres foreign-key violation (SQLSTATE 23503) on
+// a constraint that references organizations.
+func referencesDeletedOrganization(err error) bool {
+	var pg *pgconn.PgError
+	return errors.As(err, &pg) && pg.Code == "23503" && orgForeignKeys[pg.ConstraintName]
+}
 
 // uniqueViolation reports whether err is a unique-constraint violation and, on Postgres, the
 // constraint's name. SQLite does not name the constraint in a structured way, so callers

@@ -2,7 +2,6 @@ package gormstore
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
@@ -18,7 +17,7 @@ func (r membershipRepo) Create(ctx context.Context, m domain.Membership) (domain
 		if isConstraint(err, "memberships_pkey") {
 			return m, domain.ErrUserAlreadyConnected
 		}
-		return m, fmt.Errorf("insert membership: %w", err)
+		return m, dbErr("insert membership", err)
 	}
 	return row.toDomain(), nil
 }
@@ -27,7 +26,7 @@ func (r membershipRepo) Role(ctx context.Context, orgID, userID int64) (domain.R
 	var roles []string
 	err := r.db.WithContext(ctx).Table("memberships").Where("organization_id = ? AND user_id = ?", orgID, userID).Limit(1).Pluck("role", &roles).Error
 	if err != nil {
-		return "", fmt.Errorf("select role: %w", err)
+		return "", dbErr("select role", err)
 	}
 	if len(roles) == 0 {
 		return "", nil
@@ -39,7 +38,7 @@ func (r membershipRepo) OrganizationIDs(ctx context.Context, userID int64) ([]in
 	ids := []int64{}
 	err := r.db.WithContext(ctx).Table("memberships").Where("user_id = ?", userID).Order("organization_id").Pluck("organization_id", &ids).Error
 	if err != nil {
-		return nil, fmt.Errorf("select organization ids: %w", err)
+		return nil, dbErr("select organization ids", err)
 	}
 	return ids, nil
 }

@@ -43,24 +43,44 @@ func ParseURL(url string) (Dialect, string, error) {
 	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
 		return Postgres, url, nil
 	case strings.HasPrefix(url, "sqlite:"):
-		path := strings.TrimPrefix(url, "sqlite:")
+		path, query, _ := strings.Cut(strings.TrimPrefix(url, "sqlite:"), "?")
 		if path == "" {
 			return "", "", fmt.Errorf("database url %q: sqlite needs a path, e.g. sqlite:orgkit.db", url)
 		}
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
 		// Immediate transactions take the write lock at BEGIN, so concurrent writers wait on
 		// busy_timeout instead of failing with SQLITE_BUSY when a read lock cannot upgrade.
-		return SQLite, "file:" + path + sep + "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate", nil
+		// Pragmas run in order, so the URL's own (e.g. _pragma=busy_timeout(100)) win.
+		dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		if query != "" {
+			dsn += "&" + query
+		}
+		return SQLite, dsn, nil
 	default:
 		return "", "", fmt.Errorf("database url %q: want postgres://, postgresql:// or sqlite:<path>", url)
 	}
 }
 
+// DefaultMaxConns is the Postgres pool size when Open is not given WithMaxConns.
+const DefaultMaxConns = 20
+
+// Option tunes the pool Open creates.
+type Option func(*options)
+
+type options struct{ maxConns int }
+
+// WithMaxConns sets the Postgres pool size, open and idle alike (values below 1 mean
+// DefaultMaxConns). SQLite ignores it: its single writer needs only a small pool.
+func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = n } }
+
 // Open connects to the database named by url (see ParseURL). It does not migrate.
-func Open(ctx context.Context, url string) (*Store, error) {
+func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	o := options{maxConns: DefaultMaxConns}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.maxConns < 1 {
+		o.maxConns = DefaultMaxConns
+	}
 	dialect, dsn, err := ParseURL(url)
 	if err != nil {
 		return nil, err
@@ -85,7 +105,10 @@ func Open(ctx context.Context, url string) (*Store, error) {
 			sqlDB.SetMaxOpenConns(1)
 		}
 	} else {
-		sqlDB.SetMaxOpenConns(20)
+		// As many idle as open: database/sql keeps 2 idle by default, so a loaded service
+		// would close and reopen Postgres backends (a process each) dozens of times a second.
+		sqlDB.SetMaxOpenConns(o.maxConns)
+		sqlDB.SetMaxIdleConns(o.maxConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
 	s := &Store{db: db, dialect: dialect}

@@ -32,7 +32,7 @@ func (r orgRepo) Create(ctx context.Context, o domain.Organization) (domain.Orga
 		if isConstraint(err, "organizations_slug_key") {
 			return o, domain.ErrSlugTaken
 		}
-		return o, fmt.Errorf("insert organization: %w", err)
+		return o, dbErr("insert organization", err)
 	}
 	return row.toDomain()
 }
@@ -43,7 +43,7 @@ func (r orgRepo) take(q *gorm.DB) (domain.Organization, error) {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return domain.Organization{}, domain.ErrOrganizationNotFound
 		}
-		return domain.Organization{}, fmt.Errorf("select organization: %w", err)
+		return domain.Organization{}, dbErr("select organization", err)
 	}
 	return row.toDomain()
 }
@@ -57,7 +57,7 @@ func (r orgRepo) GetForUpdate(ctx context.Context, id int64) (domain.Organizatio
 		// Lock the bare row first: FOR UPDATE cannot be combined with the count subquery.
 		var found []int64
 		if err := r.db.WithContext(ctx).Raw("SELECT id FROM organizations WHERE id = ? FOR UPDATE", id).Scan(&found).Error; err != nil {
-			return domain.Organization{}, fmt.Errorf("lock organization: %w", err)
+			return domain.Organization{}, dbErr("lock organization", err)
 		}
 		if len(found) == 0 {
 			return domain.Organization{}, domain.ErrOrganizationNotFound
@@ -84,7 +84,7 @@ func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.P
 		filter = filter.Where(`(lower(organizations.name) LIKE ? ESCAPE '\' OR lower(organizations.slug) LIKE ? ESCAPE '\')`, like, like)
 	}
 	if err := filter.Session(&sessionCopy).Count(&page.Total).Error; err != nil {
-		return page, fmt.Errorf("count organizations: %w", err)
+		return page, dbErr("count organizations", err)
 	}
 	dir := "ASC"
 	if q.Sort.Desc {
@@ -95,7 +95,7 @@ func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.P
 	var rows []organizationRow
 	err := filter.Select(orgSelect).Order(order).Limit(q.PageSize).Offset(q.Offset()).Find(&rows).Error
 	if err != nil {
-		return page, fmt.Errorf("list organizations: %w", err)
+		return page, dbErr("list organizations", err)
 	}
 	for _, row := range rows {
 		o, err := row.toDomain()
@@ -121,7 +121,7 @@ func (r orgRepo) Update(ctx context.Context, o domain.Organization, columns []st
 	}
 	res := r.db.WithContext(ctx).Table("organizations").Where("id = ?", o.ID).Updates(row.columnValues(columns))
 	if res.Error != nil {
-		return o, fmt.Errorf("update organization: %w", res.Error)
+		return o, dbErr("update organization", res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return o, domain.ErrOrganizationNotFound
@@ -134,16 +134,16 @@ func (r orgRepo) Delete(ctx context.Context, id int64) error {
 	// Explicit deletes rather than relying on ON DELETE alone, so the statement list is the
 	// documentation of what "all its associated data" means.
 	if err := db.Exec("UPDATE users SET current_organization_id = NULL WHERE current_organization_id = ?", id).Error; err != nil {
-		return fmt.Errorf("clear current organization: %w", err)
+		return dbErr("clear current organization", err)
 	}
 	for _, table := range []string{"memberships", "api_keys"} {
 		if err := db.Exec("DELETE FROM "+table+" WHERE organization_id = ?", id).Error; err != nil {
-			return fmt.Errorf("delete %s: %w", table, err)
+			return dbErr("delete "+table, err)
 		}
 	}
 	res := db.Exec("DELETE FROM organizations WHERE id = ?", id)
 	if res.Error != nil {
-		return fmt.Errorf("delete organization: %w", res.Error)
+		return dbErr("delete organization", res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return domain.ErrOrganizationNotFound

@@ -39,9 +39,11 @@ func (s *Store) Audit() ports.AuditRepo { return s.repos().Audit() }
 // APIKeys returns the API-key repository outside any transaction.
 func (s *Store) APIKeys() ports.APIKeyRepo { return s.repos().APIKeys() }
 
-// Do runs fn in one transaction; this is the only place orgkit opens one.
+// Do runs fn in one transaction; this is the only place orgkit opens one. Errors of BEGIN
+// and COMMIT (a busy SQLite fails at BEGIN) and any untranslated driver error of fn go
+// through dbErr; fn's domain errors pass unchanged.
 func (s *Store) Do(ctx context.Context, fn func(tx ports.Repos) error) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return dbErr("transaction", s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		return fn(repos{db: tx, dialect: s.dialect})
-	})
+	}))
 }

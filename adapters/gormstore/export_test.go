@@ -1,0 +1,5 @@
+package gormstore
+
+// OrgForeignKeys exposes the constraint names dbErr trusts, so a test can hold them to the
+// real catalog.
+var OrgForeignKeys = orgForeignKeys
