@@ -47,6 +47,11 @@ type AuditRecord struct {
 	Hash           string
 }
 
+// AuditTimePrecision is what both databases keep of created_at (Postgres rounds anything
+// finer). AuditRepo.Append truncates CreatedAt to it before hashing and storing, so the hash
+// covers the time as stored, whatever clock wrote it.
+const AuditTimePrecision = time.Microsecond
+
 // ChainKey identifies the chain a record belongs to: its organization id, 0 for the platform.
 func (r AuditRecord) ChainKey() int64 {
 	if r.OrganizationID == nil {

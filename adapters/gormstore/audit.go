@@ -73,7 +73,7 @@ func (r auditRepo) Append(ctx context.Context, rec domain.AuditRecord) (domain.A
 	if len(prev) > 0 {
 		rec.PrevHash = prev[0]
 	}
-	rec.CreatedAt = rec.CreatedAt.UTC()
+	rec.CreatedAt = rec.CreatedAt.UTC().Truncate(domain.AuditTimePrecision)
 	rec.Hash = rec.ComputeHash()
 	row := auditToRow(rec)
 	row.ID = 0

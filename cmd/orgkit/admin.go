@@ -2,20 +2,28 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
+	"strings"
 
-	"github.com/orgkit/orgkit/adapters/gormstore"
+	"github.com/orgkit/orgkit/app"
 	"github.com/orgkit/orgkit/domain"
 )
 
-// adminCommand parses the configuration flags and exactly the given positional words.
-func adminCommand(e env, name, synopsis string, args []string, valid func(pos []string) bool) (config, []string, error) {
+// adminCommand parses the configuration flags, the command's own flags and exactly the given
+// positional words.
+func adminCommand(e env, name, synopsis string, args []string, valid func(pos []string) bool, flags ...func(*flag.FlagSet)) (config, []string, error) {
 	var cfg config
 	fs := newFlags(e, name, synopsis)
 	cfg.register(fs)
+	for _, f := range flags {
+		f(fs)
+	}
 	if err := cfg.parse(fs, args, e.getenv); err != nil {
 		return cfg, nil, err
 	}
@@ -36,7 +44,7 @@ func migrate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := gormstore.Open(ctx, cfg.DatabaseURL)
+	store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -63,9 +71,9 @@ func migrate(ctx context.Context, e env, args []string) error {
 	return nil
 }
 
-// withApp parses an operator command and runs fn on the wired service.
-func withApp(ctx context.Context, e env, name, synopsis string, args []string, valid func([]string) bool, fn func(w *wired, pos []string) error) error {
-	cfg, pos, err := adminCommand(e, name, synopsis, args, valid)
+// withApp parses an operator command (with its own flags) and runs fn on the wired service.
+func withApp(ctx context.Context, e env, name, synopsis string, args []string, valid func([]string) bool, fn func(w *wired, pos []string) error, flags ...func(*flag.FlagSet)) error {
+	cfg, pos, err := adminCommand(e, name, synopsis, args, valid, flags...)
 	if err != nil {
 		return err
 	}
@@ -103,21 +111,79 @@ func vault(ctx context.Context, e env, args []string) error {
 	})
 }
 
-// audit verifies every hash chain of the audit log.
+// audit verifies every hash chain of the audit log and prints each chain's head, for the
+// operator to keep elsewhere and pass back with --expect-head: only an anchor outside the
+// database reveals records removed from a chain's end.
 func audit(ctx context.Context, e env, args []string) error {
 	valid := func(p []string) bool { return len(p) == 1 && p[0] == "verify" }
-	return withApp(ctx, e, "audit", "verify", args, valid, func(w *wired, _ []string) error {
-		v, err := w.svc.VerifyAudit(ctx)
+	expect := anchors{}
+	flags := func(fs *flag.FlagSet) {
+		fs.Var(expect, "expect-head", "ID=HASH (repeatable): a head printed by an earlier verify, ID an organization id or platform; exit 1 when it is no longer in its chain")
+	}
+	return withApp(ctx, e, "audit", "verify [--expect-head ID=HASH]…", args, valid, func(w *wired, _ []string) error {
+		v, err := w.svc.VerifyAudit(ctx, expect)
 		if err != nil {
 			return err
 		}
-		if v.BrokenID != 0 {
-			fmt.Fprintf(e.stdout, "BROKEN at audit record %d: %s (%d record(s) checked)\n", v.BrokenID, v.Reason, v.Checked)
-			return errAuditBroken
+		return printAudit(e.stdout, v, expect)
+	}, flags)
+}
+
+// printAudit writes the verdict and each chain's head; errAuditBroken (exit 1) when a link is
+// broken or an expected head is no longer in its chain.
+func printAudit(out io.Writer, v app.AuditVerification, expect anchors) error {
+	if v.BrokenID != 0 {
+		fmt.Fprintf(out, "BROKEN at audit record %d: %s (%d record(s) checked)\n", v.BrokenID, v.Reason, v.Checked)
+		return errAuditBroken
+	}
+	if len(v.LostAnchors) == 0 {
+		fmt.Fprintf(out, "ok: %d record(s), every chain intact\n", v.Checked)
+	}
+	heads := map[int64]string{}
+	for _, c := range v.Chains {
+		key := domain.AuditRecord{OrganizationID: c.OrganizationID}.ChainKey()
+		heads[key] = c.Head
+		fmt.Fprintf(out, "head %s=%s records=%d\n", chainName(key), c.Head, c.Records)
+	}
+	for _, k := range v.LostAnchors {
+		now := "the chain has no records"
+		if h, ok := heads[k]; ok {
+			now = "its head is now " + h
 		}
-		fmt.Fprintf(e.stdout, "ok: %d record(s), every chain intact\n", v.Checked)
-		return nil
-	})
+		fmt.Fprintf(out, "TRUNCATED chain %s: the expected head %s is no longer one of its records (%s): records were removed from its end\n", chainName(k), expect[k], now)
+	}
+	if len(v.LostAnchors) > 0 {
+		return errAuditBroken
+	}
+	return nil
 }
 
 var errAuditBroken = errors.New("the audit log chain is broken")
+
+// chainName names an audit chain: its organization id, or "platform" (key 0).
+func chainName(key int64) string {
+	if key == 0 {
+		return "platform"
+	}
+	return strconv.FormatInt(key, 10)
+}
+
+// anchors is the repeatable --expect-head ID=HASH: chain key (0: the platform) to hash.
+type anchors map[int64]string
+
+func (a anchors) String() string { return "" }
+
+func (a anchors) Set(v string) error {
+	id, hash, _ := strings.Cut(v, "=")
+	key, err := strconv.ParseInt(id, 10, 64)
+	if id == "platform" {
+		key, err = 0, nil
+	} else if err == nil && key < 1 {
+		err = errors.New("not an organization id")
+	}
+	if _, herr := hex.DecodeString(hash); err != nil || herr != nil || len(hash) != 64 {
+		return fmt.Errorf("want ID=HASH, ID an organization id or platform and HASH the 64 hex digits verify printed, not %q", v)
+	}
+	a[key] = strings.ToLower(hash)
+	return nil
+}

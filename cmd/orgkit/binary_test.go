@@ -22,7 +22,7 @@ func TestBinary(t *testing.T) {
 	dir := t.TempDir()
 	bin := buildBinary(t)
 	env := []string{"ORGKIT_HTTP_ADDR=127.0.0.1:0", "ORGKIT_DATABASE_URL=" + gormtest.URL(t, gormstore.SQLite),
-		"ORGKIT_DATA_DIR=" + filepath.Join(dir, "data"), "PATH=/usr/bin:/bin"}
+		"ORGKIT_DATA_DIR=" + filepath.Join(dir, "data"), "ORGKIT_SHUTDOWN_DELAY=100ms", "PATH=/usr/bin:/bin"}
 	serve, base := startBinary(t, bin, env, "serve", "--dev")
 
 	mintCmd := exec.Command(bin, "token", "--sub", devSubject, "--email", devEmail)

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/orgkit/orgkit/adapters/gormstore"
 )
 
 // config is DESIGN.md's configuration contract: every ORGKIT_* variable, mirrored by a flag
@@ -27,6 +29,8 @@ type config struct {
 	DNSResolvers     string
 	VerifyPrefix     string
 	ResolveCacheTTL  time.Duration
+	ShutdownDelay    time.Duration
+	DBMaxConns       int
 	LogLevel         string
 	LogFormat        string
 	DataDir          string
@@ -69,11 +73,21 @@ func (c *config) register(fs *flag.FlagSet) {
 		fs.StringVar(s.dst, s.flag, s.def, fmt.Sprintf("%s (%s)", s.usage, s.env))
 	}
 	fs.DurationVar(&c.ResolveCacheTTL, "resolve-cache-ttl", 5*time.Minute, "resolve cache lifetime (ORGKIT_RESOLVE_CACHE_TTL)")
+	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", 5*time.Second, "after SIGTERM, /readyz answers 503 while serving for this long, then drain (ORGKIT_SHUTDOWN_DELAY)")
+	fs.IntVar(&c.DBMaxConns, "db-max-conns", gormstore.DefaultMaxConns, "Postgres connection pool size, idle = open (ORGKIT_DB_MAX_CONNS)")
+}
+
+// typedSettings are the settings whose flags are not strings: their variables go through the
+// flag's own parser, and validate checks the range.
+var typedSettings = []struct{ flag, env, want string }{
+	{"resolve-cache-ttl", "ORGKIT_RESOLVE_CACHE_TTL", "a positive duration such as 5m"},
+	{"shutdown-delay", "ORGKIT_SHUTDOWN_DELAY", "a duration such as 5s, or 0"},
+	{"db-max-conns", "ORGKIT_DB_MAX_CONNS", "a positive number of connections"},
 }
 
 // parse parses args; every flag not given takes its variable's value when that is set.
 func (c *config) parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
-	if err := fs.Parse(args); err != nil {
+	if err := parseInterspersed(fs, args); err != nil {
 		return err
 	}
 	given := map[string]bool{}
@@ -83,19 +97,25 @@ func (c *config) parse(fs *flag.FlagSet, args []string, getenv func(string) stri
 			*s.dst = v
 		}
 	}
-	if v := getenv("ORGKIT_RESOLVE_CACHE_TTL"); v != "" && !given["resolve-cache-ttl"] {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			return fmt.Errorf("ORGKIT_RESOLVE_CACHE_TTL must be a positive duration such as 5m, not %q", v)
+	for _, s := range typedSettings {
+		if v := getenv(s.env); v != "" && !given[s.flag] {
+			if err := fs.Set(s.flag, v); err != nil {
+				return fmt.Errorf("%s must be %s, not %q", s.env, s.want, v)
+			}
 		}
-		c.ResolveCacheTTL = d
 	}
 	return nil
 }
 
 func (c *config) validate() error {
 	if c.ResolveCacheTTL <= 0 {
-		return fmt.Errorf("--resolve-cache-ttl must be a positive duration such as 5m")
+		return fmt.Errorf("ORGKIT_RESOLVE_CACHE_TTL (--resolve-cache-ttl) must be a positive duration such as 5m")
+	}
+	if c.ShutdownDelay < 0 {
+		return fmt.Errorf("ORGKIT_SHUTDOWN_DELAY (--shutdown-delay) must be a duration such as 5s, or 0")
+	}
+	if c.DBMaxConns < 1 {
+		return fmt.Errorf("ORGKIT_DB_MAX_CONNS (--db-max-conns) must be a positive number of connections")
 	}
 	if _, err := strconv.ParseBool(c.AssumeVerified); err != nil {
 		return fmt.Errorf("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED must be true or false, not %q", c.AssumeVerified)
@@ -113,6 +133,22 @@ func (c *config) validate() error {
 func (c *config) assumeVerified() bool {
 	b, _ := strconv.ParseBool(c.AssumeVerified)
 	return b
+}
+
+// parseInterspersed is fs.Parse that also accepts flags after positional words, as in
+// `orgkit audit verify --expect-head 1=…`; fs.Args() are the positional words.
+func parseInterspersed(fs *flag.FlagSet, args []string) error {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		pos, args = append(pos, fs.Arg(0)), fs.Args()[1:]
+	}
+	return fs.Parse(append([]string{"--"}, pos...))
 }
 
 func parseLevel(s string) (slog.Level, error) {

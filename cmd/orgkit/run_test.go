@@ -43,9 +43,13 @@ func envOf(m map[string]string) func(string) string { return func(k string) stri
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
 
 // startRun starts run(serve …) in-process and returns its base URL and a stop function
-// that cancels the context and returns run's error.
+// that cancels the context and returns run's error. Unless env sets ORGKIT_SHUTDOWN_DELAY,
+// stopping drains at once.
 func startRun(t *testing.T, args []string, env map[string]string) (string, func() error, *lockedBuffer) {
 	t.Helper()
+	if _, ok := env["ORGKIT_SHUTDOWN_DELAY"]; !ok {
+		env["ORGKIT_SHUTDOWN_DELAY"] = "0"
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
 	done := make(chan error, 1)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -51,27 +52,42 @@ func serve(ctx context.Context, e env, args []string) error {
 		return err
 	}
 	gin.SetMode(gin.ReleaseMode)
-	router, err := httpapi.New(w.svc, authn, httpapi.Options{Logger: log, TrustedProxies: splitList(cfg.TrustedProxies)})
+	var draining atomic.Bool
+	router, err := httpapi.New(w.svc, authn, httpapi.Options{Logger: log, TrustedProxies: splitList(cfg.TrustedProxies),
+		ReadyChecks: w.readyChecks, Draining: draining.Load})
 	if err != nil {
 		return err
 	}
-	return listenAndServe(ctx, cfg.HTTPAddr, router, log, e.stdout)
+	s := server{addr: cfg.HTTPAddr, handler: router, log: log, delay: cfg.ShutdownDelay, draining: &draining}
+	return s.listenAndServe(ctx, e.stdout)
 }
 
-// listenAndServe serves until ctx ends, then lets in-flight requests finish.
-func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.Logger, stdout io.Writer) error {
-	ln, err := net.Listen("tcp", addr)
+// server is the HTTP listener and its two-step shutdown.
+type server struct {
+	addr     string
+	handler  http.Handler
+	log      *slog.Logger
+	delay    time.Duration // ORGKIT_SHUTDOWN_DELAY
+	draining *atomic.Bool  // read by /readyz
+}
+
+// listenAndServe serves until ctx ends, then drains: for the delay /readyz answers 503, so
+// load balancers stop routing here, while every request that still arrives is served (on a
+// connection closed after its answer); then it stops accepting and lets in-flight requests
+// finish.
+func (s server) listenAndServe(ctx context.Context, stdout io.Writer) error {
+	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", addr, err)
+		return fmt.Errorf("listen on %s: %w", s.addr, err)
 	}
 	srv := &http.Server{
-		Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		Handler: closeWhileDraining(s.handler, s.draining), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("listening", slog.String("addr", ln.Addr().String()))
+	s.log.Info("listening", slog.String("addr", ln.Addr().String()))
 	fmt.Fprintf(stdout, "orgkit listening on http://%s\n", ln.Addr())
 
 	select {
@@ -79,13 +95,35 @@ func listenAndServe(ctx context.Context, addr string, h http.Handler, log *slog.
 		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down", slog.Duration("grace", shutdownGrace))
+	s.draining.Store(true)
+	s.log.Info("draining: /readyz answers 503", slog.Duration("shutdown_delay", s.delay))
+	delay := time.NewTimer(s.delay)
+	defer delay.Stop()
+	select {
+	case err := <-errc:
+		return err
+	case <-delay.C:
+	}
+	s.log.Info("shutting down", slog.Duration("grace", shutdownGrace))
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// closeWhileDraining disables keep-alive once draining starts: each answer closes its
+// connection, so clients reconnect (to another replica) instead of reusing one that
+// Shutdown will close. Idle connections are left alone until then (Server.SetKeepAlivesEnabled
+// would close them at once, under clients about to reuse them).
+func closeWhileDraining(h http.Handler, draining *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 func authConfig(cfg config) auth.Config {
