@@ -37,22 +37,30 @@ func (s *Service) record(ctx context.Context, tx ports.Repos, p *domain.Principa
 	return nil
 }
 
-// ListAuditLogs pages through one organization's records, newest first.
-// Errors: organization_not_found, forbidden.
+// ListAuditLogs pages through one organization's records, newest first. Zero fields of q
+// take their defaults.
+// Errors: organization_not_found, forbidden, validation_error.
 func (s *Service) ListAuditLogs(ctx context.Context, p domain.Principal, orgID int64, q domain.AuditQuery) (domain.Page[domain.AuditRecord], error) {
 	if _, _, err := authorize(ctx, s.uow, p, orgID, domain.ActionAuditRead, false); err != nil {
 		return domain.Page[domain.AuditRecord]{}, err
 	}
 	q.OrganizationID = &orgID
-	page, err := s.uow.Audit().List(ctx, q)
-	return page, wrap("list audit logs", err)
+	return s.listAudit(ctx, q)
 }
 
 // ListAllAuditLogs pages through every record, platform ones included (superadmins).
-// Errors: forbidden.
+// Errors: forbidden, validation_error.
 func (s *Service) ListAllAuditLogs(ctx context.Context, p domain.Principal, q domain.AuditQuery) (domain.Page[domain.AuditRecord], error) {
 	if !p.Can(domain.ActionAuditReadAll, "") {
 		return domain.Page[domain.AuditRecord]{}, domain.ErrForbidden
+	}
+	return s.listAudit(ctx, q)
+}
+
+func (s *Service) listAudit(ctx context.Context, q domain.AuditQuery) (domain.Page[domain.AuditRecord], error) {
+	q, err := q.Normalize()
+	if err != nil {
+		return domain.Page[domain.AuditRecord]{}, err
 	}
 	page, err := s.uow.Audit().List(ctx, q)
 	return page, wrap("list audit logs", err)

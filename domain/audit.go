@@ -95,6 +95,23 @@ type AuditQuery struct {
 // Offset is the number of rows before the page.
 func (q AuditQuery) Offset() int { return (q.Page - 1) * q.PageSize }
 
+// Normalize fills the zero values with the defaults (page 1, 25 a page) and checks every
+// bound, so library callers may pass AuditQuery{}. Emails compare in their normalized form.
+func (q AuditQuery) Normalize() (AuditQuery, error) {
+	var v Validation
+	normalizePage(&v, &q.Page, &q.PageSize)
+	if !SafeText(q.Action, false) || len(q.Action) > 100 {
+		v.Add("action", "action must be at most 100 characters of text")
+	}
+	if q.ActorEmail != "" {
+		q.ActorEmail = NormalizeEmail(q.ActorEmail)
+		if !ValidEmail(q.ActorEmail) {
+			v.Add("actor", "actor must be a user id or an email")
+		}
+	}
+	return q, v.Err()
+}
+
 // RequestMeta is what the audit log records about the request behind a change.
 type RequestMeta struct {
 	RequestID string

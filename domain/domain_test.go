@@ -136,3 +136,19 @@ func TestPageTotalPages(t *testing.T) {
 		}
 	}
 }
+
+func TestQueries_NormalizeFillsDefaultsAndChecksBounds(t *testing.T) {
+	q, err := domain.OrganizationQuery{}.Normalize()
+	if err != nil || q.Page != 1 || q.PageSize != domain.DefaultPageSize || q.Sort.Field != "name" {
+		t.Fatalf("%+v %v", q, err)
+	}
+	a, err := domain.AuditQuery{ActorEmail: " Ann@Example.com"}.Normalize()
+	if err != nil || a.Page != 1 || a.PageSize != domain.DefaultPageSize || a.ActorEmail != "ann@example.com" {
+		t.Fatalf("%+v %v", a, err)
+	}
+	for _, bad := range []domain.AuditQuery{{Page: -1}, {PageSize: 101}, {Action: "a\x00"}, {ActorEmail: "nope"}} {
+		if _, err := bad.Normalize(); domain.CodeOf(err) != domain.CodeValidation {
+			t.Errorf("%+v: got %v", bad, err)
+		}
+	}
+}

@@ -71,7 +71,9 @@ type MembershipRepo interface {
 // both with triggers, and the hash chain shows any change made around them.
 type AuditRepo interface {
 	// Append chains r to the last record of its organization (or of the platform), sets ID,
-	// PrevHash and Hash, and inserts it. Appends to one chain are serialized.
+	// PrevHash and Hash, and inserts it, with CreatedAt truncated to
+	// domain.AuditTimePrecision (what both databases store) before hashing. Appends to one
+	// chain are serialized.
 	Append(ctx context.Context, r domain.AuditRecord) (domain.AuditRecord, error)
 	// List returns one page of records matching q, newest first.
 	List(ctx context.Context, q domain.AuditQuery) (domain.Page[domain.AuditRecord], error)

@@ -229,6 +229,15 @@ func TestOrganizationRepo_List(t *testing.T) {
 	})
 }
 
+func TestOrganizationRepo_ListSortsOnlyByKnownColumns(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
+		q := domain.OrganizationQuery{Page: 1, PageSize: 10, Sort: domain.Sort{Field: "name; DROP TABLE organizations"}}
+		if _, err := s.Organizations().List(context.Background(), q); domain.CodeOf(err) != domain.CodeValidation {
+			t.Fatalf("got %v, want validation_error", err)
+		}
+	})
+}
+
 func TestOrganizationRepo_DeleteRemovesAssociatedData(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
 		ctx := context.Background()

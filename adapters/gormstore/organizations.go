@@ -3,7 +3,6 @@ package gormstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"gorm.io/gorm"
@@ -90,8 +89,12 @@ func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.P
 	if q.Sort.Desc {
 		dir = "DESC"
 	}
-	// q.Sort.Field is one of the domain's whitelisted names; id breaks ties so pages are stable.
-	order := fmt.Sprintf("organizations.%s %s, organizations.id %s", q.Sort.Field, dir, dir)
+	col, ok := sortColumns[q.Sort.Field]
+	if !ok {
+		return page, domain.InvalidField("sort", "cannot sort by %q", q.Sort.Field)
+	}
+	// id breaks ties so pages are stable.
+	order := col + " " + dir + ", organizations.id " + dir
 	var rows []organizationRow
 	err := filter.Select(orgSelect).Order(order).Limit(q.PageSize).Offset(q.Offset()).Find(&rows).Error
 	if err != nil {
@@ -105,6 +108,12 @@ func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.P
 		page.Items = append(page.Items, o)
 	}
 	return page, nil
+}
+
+// sortColumns is the store's own map from the domain's sort names to columns: nothing a
+// caller sends is ever spliced into SQL.
+var sortColumns = map[string]string{
+	"name": "organizations.name", "created_at": "organizations.created_at", "updated_at": "organizations.updated_at",
 }
 
 // sessionCopy makes a query reusable after Count.

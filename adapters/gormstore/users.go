@@ -3,7 +3,6 @@ package gormstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,7 +26,7 @@ func (r userRepo) Provision(ctx context.Context, subject string, now time.Time) 
 	// conflict possible is on the subject.
 	row := userRow{Subject: subject, CreatedAt: now, UpdatedAt: now}
 	if err := r.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
-		return domain.User{}, fmt.Errorf("insert user: %w", err)
+		return domain.User{}, dbErr("insert user", err)
 	}
 	return r.GetBySubject(ctx, subject)
 }
@@ -35,7 +34,7 @@ func (r userRepo) Provision(ctx context.Context, subject string, now time.Time) 
 func (r userRepo) take(q *gorm.DB) (domain.User, error) {
 	var rows []userRow
 	if err := q.Limit(1).Find(&rows).Error; err != nil {
-		return domain.User{}, fmt.Errorf("select user: %w", err)
+		return domain.User{}, dbErr("select user", err)
 	}
 	if len(rows) == 0 {
 		return domain.User{}, domain.ErrUserNotFound
@@ -67,7 +66,7 @@ func (r userRepo) UpdateProfile(ctx context.Context, u domain.User) error {
 	case isConstraint(res.Error, "users_email_key"):
 		return domain.ErrEmailTaken
 	case res.Error != nil:
-		return fmt.Errorf("update user: %w", res.Error)
+		return dbErr("update user", res.Error)
 	case res.RowsAffected == 0:
 		return domain.ErrUserNotFound
 	}
@@ -86,7 +85,7 @@ func (r userRepo) SetCurrentOrganization(ctx context.Context, userID, orgID int6
 func (r userRepo) exec(ctx context.Context, op, sql string, args ...any) error {
 	res := r.db.WithContext(ctx).Exec(sql, args...)
 	if res.Error != nil {
-		return fmt.Errorf("%s: %w", op, res.Error)
+		return dbErr(op, res.Error)
 	}
 	if res.RowsAffected == 0 {
 		return domain.ErrUserNotFound
@@ -97,7 +96,7 @@ func (r userRepo) exec(ctx context.Context, op, sql string, args ...any) error {
 func (r userRepo) SetCurrentOrganizationIfUnset(ctx context.Context, userID, orgID int64) error {
 	err := r.db.WithContext(ctx).Exec("UPDATE users SET current_organization_id = ? WHERE id = ? AND current_organization_id IS NULL", orgID, userID).Error
 	if err != nil {
-		return fmt.Errorf("set current organization: %w", err)
+		return dbErr("set current organization", err)
 	}
 	return nil
 }
