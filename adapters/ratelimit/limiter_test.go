@@ -3,8 +3,6 @@ package ratelimit_test
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -13,18 +11,25 @@ import (
 
 	"github.com/orgkit/orgkit/adapters/ratelimit"
 	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/internal/testenv"
 	"github.com/orgkit/orgkit/ports"
 )
 
+// limiter is an implementation under test and the way to make time pass for it.
+type limiter struct {
+	ports.RateLimiter
+	// advance makes d pass for every key: it moves the memory limiter's injected clock;
+	// Redis times events by its own server clock, so there the recorded events are aged by d.
+	advance func(t *testing.T, d time.Duration)
+}
+
 // limiters returns the implementations under test: memory always, Redis when
 // ORGKIT_TEST_REDIS_URL is set (mandatory under CI=true).
-func limiters(t *testing.T) map[string]ports.RateLimiter {
-	out := map[string]ports.RateLimiter{"memory": ratelimit.NewMemory(nil)}
-	url := os.Getenv("ORGKIT_TEST_REDIS_URL")
-	if url == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but ORGKIT_TEST_REDIS_URL is not set")
-		}
+func limiters(t *testing.T) map[string]limiter {
+	clock := &fakeClock{now: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+	out := map[string]limiter{"memory": {ratelimit.NewMemory(clock.Now), func(_ *testing.T, d time.Duration) { clock.advance(d) }}}
+	url, ok := testenv.Optional(t, "ORGKIT_TEST_REDIS_URL")
+	if !ok {
 		return out
 	}
 	opt, err := redis.ParseURL(url)
@@ -32,40 +37,75 @@ func limiters(t *testing.T) map[string]ports.RateLimiter {
 		t.Fatal(err)
 	}
 	client := redis.NewClient(opt)
-	t.Cleanup(func() { _ = client.Close() })
+	t.Cleanup(func() {
+		if err := client.Close(); err != nil {
+			t.Logf("close redis client: %v", err)
+		}
+	})
 	if err := client.Ping(context.Background()).Err(); err != nil {
 		t.Fatalf("redis at %s: %v", url, err)
 	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	out["redis"] = ratelimit.NewRedis(client, "orgkit-test:"+hex.EncodeToString(b)+":")
+	prefix := "orgkit-test:" + rand.Text() + ":"
+	out["redis"] = limiter{ratelimit.NewRedis(client, prefix), func(t *testing.T, d time.Duration) { ageEvents(t, client, prefix, d) }}
 	return out
+}
+
+// ageEvents moves every event recorded under prefix d into the past: the sliding log
+// scores each event by Redis server time in microseconds, so to the limiter it is as if d
+// had passed.
+func ageEvents(t *testing.T, client *redis.Client, prefix string, d time.Duration) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := client.Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		events, err := client.ZRangeWithScores(ctx, k, 0, -1).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range events {
+			e.Score -= float64(d.Microseconds())
+			if err := client.ZAdd(ctx, k, e).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// allow is l.Allow, failing the test on an error.
+func allow(t *testing.T, l ports.RateLimiter, key string, lim domain.Limit) domain.Quota {
+	t.Helper()
+	q, err := l.Allow(context.Background(), key, lim)
+	if err != nil {
+		t.Fatalf("allow %s: %v", key, err)
+	}
+	return q
 }
 
 func TestLimiter_RollingWindow(t *testing.T) {
 	for name, l := range limiters(t) {
 		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			lim := domain.Limit{Max: 3, Window: 600 * time.Millisecond}
+			lim := domain.Limit{Max: 3, Window: time.Minute}
 			for i := range 3 {
-				q, err := l.Allow(ctx, "k", lim)
-				if err != nil || !q.Allowed || q.Remaining != 2-i || q.Limit != 3 {
-					t.Fatalf("event %d: %+v %v", i, q, err)
+				if q := allow(t, l, "k", lim); !q.Allowed || q.Remaining != 2-i || q.Limit != 3 {
+					t.Fatalf("event %d: %+v", i, q)
 				}
 			}
-			q, _ := l.Allow(ctx, "k", lim)
+			q := allow(t, l, "k", lim)
 			if q.Allowed || q.Remaining != 0 || q.RetryAfter <= 0 || q.RetryAfter > lim.Window {
 				t.Fatalf("4th: %+v", q)
 			}
-			if other, _ := l.Allow(ctx, "other", lim); !other.Allowed {
+			if other := allow(t, l, "other", lim); !other.Allowed {
 				t.Fatal("keys share a window")
 			}
-			time.Sleep(lim.Window / 2)
-			if q, _ := l.Allow(ctx, "k", lim); q.Allowed {
-				t.Fatal("allowed inside the rolling window")
+			l.advance(t, lim.Window/2)
+			if q := allow(t, l, "k", lim); q.Allowed {
+				t.Fatalf("allowed inside the rolling window: %+v", q)
 			}
-			time.Sleep(lim.Window/2 + 50*time.Millisecond)
-			if q, _ := l.Allow(ctx, "k", lim); !q.Allowed {
+			l.advance(t, lim.Window/2+time.Millisecond)
+			if q := allow(t, l, "k", lim); !q.Allowed || q.Remaining != 2 {
 				t.Fatalf("not allowed after the window: %+v", q)
 			}
 		})

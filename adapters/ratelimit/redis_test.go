@@ -24,7 +24,11 @@ func TestRedis_FrozenServerTimesOut(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			opt.Addr = ratelimittest.FrozenRedis(t)
 			client := redis.NewClient(opt)
-			t.Cleanup(func() { _ = client.Close() })
+			t.Cleanup(func() {
+				if err := client.Close(); err != nil {
+					t.Logf("close redis client: %v", err)
+				}
+			})
 			l := ratelimit.NewRedis(client, "x:")
 			start := time.Now()
 			_, err := l.Allow(context.Background(), "k", domain.LimitRevealAPIKeys)
