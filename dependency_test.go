@@ -38,6 +38,9 @@ func list(t *testing.T, pattern string, deps bool) []pkg {
 		}
 		pkgs = append(pkgs, p)
 	}
+	if len(pkgs) == 0 {
+		t.Fatalf("go list %s: no packages", pattern)
+	}
 	return pkgs
 }
 

@@ -16,7 +16,10 @@ func BenchmarkAuthenticateHS256(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, _ := auth.MintHS256(cfg, domain.Identity{Subject: "s", Email: "a@example.com"}, time.Hour, time.Now())
+	tok, err := auth.MintHS256(cfg, domain.Identity{Subject: "s", Email: "a@example.com"}, time.Hour, time.Now())
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := v.Authenticate(context.Background(), tok); err != nil {

@@ -42,7 +42,9 @@ func jwksServer(t *testing.T) (*httptest.Server, *rsa.PrivateKey, *ecdsa.Private
 		{"kty": "EC", "kid": "ec1", "alg": "ES256", "use": "sig", "crv": "P-256", "x": b64(ek.X.FillBytes(make([]byte, 32))), "y": b64(ek.Y.FillBytes(make([]byte, 32)))},
 	}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_ = json.NewEncoder(w).Encode(set)
+		if err := json.NewEncoder(w).Encode(set); err != nil {
+			t.Errorf("jwks server: %v", err)
+		}
 	}))
 	t.Cleanup(srv.Close)
 	return srv, rk, ek
@@ -88,8 +90,14 @@ func TestVerifier_JWKS(t *testing.T) {
 	if _, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodES256, "ec1", ek, claims(nil))); err != nil {
 		t.Fatalf("ES256: %v", err)
 	}
-	other, _ := rsa.GenerateKey(rand.Reader, 2048)
-	pub, _ := json.Marshal(rk.PublicKey)
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := json.Marshal(rk.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
 	bad := map[string]string{
 		"unknown key":                     sign(t, jwt.SigningMethodRS256, "rsa1", other, claims(nil)),
 		"unknown kid":                     sign(t, jwt.SigningMethodRS256, "nope", rk, claims(nil)),

@@ -22,7 +22,11 @@ func lockSQLite(t *testing.T, url string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = other.Close() })
+	t.Cleanup(func() {
+		if err := other.Close(); err != nil {
+			t.Logf("close the locking store: %v", err)
+		}
+	})
 	db, err := other.SQLDB()
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +42,9 @@ func lockSQLite(t *testing.T, url string) {
 		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
 			t.Error(err)
 		}
-		_ = conn.Close()
+		if err := conn.Close(); err != nil {
+			t.Logf("close the locking connection: %v", err)
+		}
 	})
 }
 
@@ -52,7 +58,11 @@ func TestSQLite_BusyIsUnavailable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Logf("close store: %v", err)
+		}
+	})
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -252,8 +252,14 @@ func TestOrganizationRepo_DeleteRemovesAssociatedData(t *testing.T) {
 		if err := s.Do(ctx, func(tx ports.Repos) error { return tx.Organizations().Delete(ctx, o.ID) }); err != nil {
 			t.Fatal(err)
 		}
-		ids, _ := s.Memberships().OrganizationIDs(ctx, u.ID)
-		after, _ := s.Users().Get(ctx, u.ID)
+		ids, err := s.Memberships().OrganizationIDs(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, err := s.Users().Get(ctx, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if len(ids) != 0 || after.CurrentOrganizationID != nil {
 			t.Fatalf("left behind: memberships %v, current %v", ids, after.CurrentOrganizationID)
 		}

@@ -19,7 +19,7 @@ func holdConns(t *testing.T, db *sql.DB, n int) {
 	var opened, release sync.WaitGroup
 	opened.Add(n)
 	release.Add(1)
-	errs := make(chan error, n)
+	errs := make(chan error, 2*n) // each transaction reports at most two errors
 	var wg sync.WaitGroup
 	for range n {
 		wg.Go(func() {
@@ -64,7 +64,11 @@ func TestOpen_PostgresPoolKeepsIdleConnections(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			t.Cleanup(func() { _ = s.Close() })
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Logf("close store: %v", err)
+				}
+			})
 			db, err := s.SQLDB()
 			if err != nil {
 				t.Fatal(err)

@@ -26,23 +26,32 @@ func TestAuditRepo_ChainsPerOrganization(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		r2, _ := s.Audit().Append(ctx, rec(&b, "organization.created"))
-		r3, _ := s.Audit().Append(ctx, rec(&a, "organization.updated"))
-		p1, _ := s.Audit().Append(ctx, rec(nil, "superadmin.granted"))
+		r2, err := s.Audit().Append(ctx, rec(&b, "organization.created"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r3, err := s.Audit().Append(ctx, rec(&a, "organization.updated"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p1, err := s.Audit().Append(ctx, rec(nil, "superadmin.granted"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r1.PrevHash != "" || r2.PrevHash != "" || p1.PrevHash != "" || r3.PrevHash != r1.Hash || r3.Hash != r3.ComputeHash() {
 			t.Fatalf("chain: %+v %+v %+v", r1, r2, r3)
 		}
 		page, err := s.Audit().List(ctx, domain.AuditQuery{Page: 1, PageSize: 10, OrganizationID: &a})
-		if err != nil || page.Total != 2 || page.Items[0].ID != r3.ID || fmt.Sprint(page.Items[0].Changes) != "[name]" {
+		if err != nil || page.Total != 2 || len(page.Items) != 2 || page.Items[0].ID != r3.ID || fmt.Sprint(page.Items[0].Changes) != "[name]" {
 			t.Fatalf("list: %+v %v", page, err)
 		}
-		all, _ := s.Audit().List(ctx, domain.AuditQuery{Page: 1, PageSize: 10, Action: "organization.created"})
-		if all.Total != 2 {
-			t.Fatalf("by action: %d", all.Total)
+		all, err := s.Audit().List(ctx, domain.AuditQuery{Page: 1, PageSize: 10, Action: "organization.created"})
+		if err != nil || all.Total != 2 || len(all.Items) != 2 {
+			t.Fatalf("by action: total %d, %d items, %v", all.Total, len(all.Items), err)
 		}
-		scanned, _ := s.Audit().Scan(ctx, r1.ID, 10)
-		if len(scanned) != 3 || scanned[0].ID != r2.ID || scanned[2].Hash != p1.Hash || !scanned[0].CreatedAt.Equal(t0) {
-			t.Fatalf("scan: %+v", scanned)
+		scanned, err := s.Audit().Scan(ctx, r1.ID, 10)
+		if err != nil || len(scanned) != 3 || scanned[0].ID != r2.ID || scanned[2].Hash != p1.Hash || !scanned[0].CreatedAt.Equal(t0) {
+			t.Fatalf("scan: %+v %v", scanned, err)
 		}
 	})
 }
@@ -51,7 +60,10 @@ func TestAuditRepo_AppendOnly(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
 		ctx := context.Background()
 		a := int64(1)
-		r, _ := s.Audit().Append(ctx, rec(&a, "organization.created"))
+		r, err := s.Audit().Append(ctx, rec(&a, "organization.created"))
+		if err != nil {
+			t.Fatal(err)
+		}
 		for _, stmt := range []string{"UPDATE audit_logs SET action = 'x' WHERE id = ?", "DELETE FROM audit_logs WHERE id = ?"} {
 			if err := s.Exec(ctx, stmt, r.ID); err == nil {
 				t.Errorf("%s succeeded", stmt)
@@ -79,7 +91,13 @@ func TestAuditRepo_ConcurrentAppendsKeepOneChain(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		records, _ := s.Audit().Scan(ctx, 0, 100)
+		records, err := s.Audit().Scan(ctx, 0, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(records) != 20 {
+			t.Fatalf("%d records, want 20", len(records))
+		}
 		prev := ""
 		for _, r := range records {
 			if r.PrevHash != prev || r.Hash != r.ComputeHash() {
@@ -115,12 +133,12 @@ func TestAPIKeyRepo(t *testing.T) {
 		if err := s.APIKeys().Delete(ctx, o2.ID, k.ID); !errors.Is(err, domain.ErrAPIKeyNotFound) {
 			t.Fatalf("cross-org delete: %v", err)
 		}
-		if list, _ := s.APIKeys().List(ctx, o2.ID); len(list) != 0 {
-			t.Fatalf("cross-org list: %v", list)
+		if list, err := s.APIKeys().List(ctx, o2.ID); err != nil || len(list) != 0 {
+			t.Fatalf("cross-org list: %v %v", list, err)
 		}
-		rotate, _ := s.APIKeys().NotSealedWith(ctx, "k2", 10)
-		if len(rotate) != 1 {
-			t.Fatalf("to rotate: %v", rotate)
+		rotate, err := s.APIKeys().NotSealedWith(ctx, "k2", 10)
+		if err != nil || len(rotate) != 1 {
+			t.Fatalf("to rotate: %v %v", rotate, err)
 		}
 		next := got
 		next.SealKeyID, next.Sealed = "k2", []byte{9}
@@ -130,14 +148,14 @@ func TestAPIKeyRepo(t *testing.T) {
 		if ok, err := s.APIKeys().Reseal(ctx, next, got.Sealed); !ok || err != nil {
 			t.Fatalf("reseal: %t %v", ok, err)
 		}
-		if rotate, _ := s.APIKeys().NotSealedWith(ctx, "k2", 10); len(rotate) != 0 {
-			t.Fatalf("still to rotate: %v", rotate)
+		if rotate, err := s.APIKeys().NotSealedWith(ctx, "k2", 10); err != nil || len(rotate) != 0 {
+			t.Fatalf("still to rotate: %v %v", rotate, err)
 		}
 		if err := s.Do(ctx, func(tx ports.Repos) error { return tx.Organizations().Delete(ctx, o1.ID) }); err != nil {
 			t.Fatal(err)
 		}
-		if list, _ := s.APIKeys().List(ctx, o1.ID); len(list) != 0 {
-			t.Fatalf("keys survive their organization: %v", list)
+		if list, err := s.APIKeys().List(ctx, o1.ID); err != nil || len(list) != 0 {
+			t.Fatalf("keys survive their organization: %v %v", list, err)
 		}
 	})
 }

@@ -39,13 +39,13 @@ func TestAuditLogs_RecordsEveryMutation(t *testing.T) {
 			t.Errorf("meta %v", res.Body["meta"])
 		}
 		patch := h.do("GET", path+"/audit-logs?"+url.Values{"action": {"organization.updated"}, "actor": {r.admin}}.Encode(), r.owner, nil)
-		rec := patch.Body["data"].([]any)[0].(map[string]any)
+		rec := patch.items(t, 1)[0].(map[string]any)
 		if rec["request_id"] != "req-patch-1" || rec["user_agent"] != "orgkit-test/1.0" || rec["ip"] != "127.0.0.1" ||
 			rec["actor_email"] != r.admin || fmt.Sprint(rec["changes"]) != "[tagline website]" || id(rec["organization_id"]) != r.orgID ||
 			len(rec["hash"].(string)) != 64 || rec["target_type"] != "organization" {
 			t.Errorf("record %v", rec)
 		}
-		rotated := h.do("GET", path+"/audit-logs?action=api_key.updated", r.owner, nil).Body["data"].([]any)[0].(map[string]any)
+		rotated := h.do("GET", path+"/audit-logs?action=api_key.updated", r.owner, nil).items(t, 1)[0].(map[string]any)
 		if fmt.Sprint(rotated["changes"]) != "[api_key]" {
 			t.Errorf("rotation changes %v", rotated["changes"])
 		}
@@ -116,6 +116,7 @@ func TestAuditLogs_AllForSuperadmins(t *testing.T) {
 	if scoped.Body["meta"].(map[string]any)["total"] != float64(7) {
 		t.Errorf("scoped total %v", scoped.Body["meta"])
 	}
+	scoped.items(t, 7)
 	expect(t, h.do("GET", "/v1/audit-logs?organization_id=x", rootEmail, nil), 400, "validation_error")
 	for _, who := range []string{r.owner, r.admin, r.viewer} {
 		expect(t, h.do("GET", "/v1/audit-logs", who, nil), 403, "forbidden")

@@ -131,6 +131,16 @@ type response struct {
 
 func (r response) data() map[string]any { m, _ := r.Body["data"].(map[string]any); return m }
 
+// items returns the data array of a list answer, failing unless it holds exactly want items.
+func (r response) items(t testing.TB, want int) []any {
+	t.Helper()
+	data, ok := r.Body["data"].([]any)
+	if !ok || len(data) != want {
+		t.Fatalf("%d item(s) in data, want %d: %s", len(data), want, r.Raw)
+	}
+	return data
+}
+
 func (r response) errCode() string {
 	e, _ := r.Body["error"].(map[string]any)
 	s, _ := e["code"].(string)

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"sync"
 	"testing"
@@ -25,13 +26,27 @@ func TestMe(t *testing.T) {
 func TestMe_ProvisioningRace(t *testing.T) {
 	eachDialect(t, func(t *testing.T, h *harness) {
 		ids := make([]any, 20)
+		tok := h.token("first@example.com")
 		var wg sync.WaitGroup
 		for i := range ids {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				r := h.do("GET", "/v1/me", "first@example.com", nil)
-				ids[i] = r.data()["id"]
+				code, body, err := h.send("GET", "/v1/me", tok, nil)
+				if err != nil || code != 200 {
+					t.Errorf("me %d: %d %s %v", i, code, body, err)
+					return
+				}
+				var me struct {
+					Data struct {
+						ID any `json:"id"`
+					} `json:"data"`
+				}
+				if err := json.Unmarshal([]byte(body), &me); err != nil {
+					t.Errorf("me %d: %v in %s", i, err, body)
+					return
+				}
+				ids[i] = me.Data.ID
 			}()
 		}
 		wg.Wait()

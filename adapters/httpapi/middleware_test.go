@@ -49,7 +49,10 @@ func TestAuth_RejectsBadTokens(t *testing.T) {
 		"no sub":          "Bearer " + sign(secret, with("sub", nil), jwt.SigningMethodHS256),
 		"HS512 not HS256": "Bearer " + sign(secret, valid, jwt.SigningMethodHS512),
 		"alg none": "Bearer " + func() string {
-			s, _ := jwt.NewWithClaims(jwt.SigningMethodNone, valid).SignedString(jwt.UnsafeAllowNoneSignatureType)
+			s, err := jwt.NewWithClaims(jwt.SigningMethodNone, valid).SignedString(jwt.UnsafeAllowNoneSignatureType)
+			if err != nil {
+				t.Fatal(err)
+			}
 			return s
 		}(),
 		"empty bearer": "Bearer ",
@@ -86,7 +89,10 @@ func TestRouter_Errors(t *testing.T) {
 func TestRouter_BodyLimitWithoutContentLength(t *testing.T) {
 	h := sqlite(t)
 	body := strings.NewReader(`{"name":"` + strings.Repeat("a", httpapi.MaxBodyBytes) + `","slug":"big"}`)
-	req, _ := http.NewRequest("POST", h.srv.URL+"/v1/organizations", struct{ *strings.Reader }{body})
+	req, err := http.NewRequest("POST", h.srv.URL+"/v1/organizations", struct{ *strings.Reader }{body})
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.ContentLength = -1 // chunked: the limit must hold while reading
 	req.Header.Set("Authorization", "Bearer "+h.token(rootEmail))
 	res, err := h.srv.Client().Do(req)
@@ -115,7 +121,9 @@ func TestRouter_Health(t *testing.T) {
 	h := sqlite(t)
 	expect(t, h.do("GET", "/healthz", "", nil), 200, "")
 	expect(t, h.do("GET", "/readyz", "", nil), 200, "")
-	_ = h.store.Close()
+	if err := h.store.Close(); err != nil {
+		t.Fatal(err)
+	}
 	expect(t, h.do("GET", "/readyz", "", nil), 503, "service_unavailable")
 	expect(t, h.do("GET", "/healthz", "", nil), 200, "")
 }
@@ -124,11 +132,17 @@ func TestRouter_Health(t *testing.T) {
 func TestOrganizationContext(t *testing.T) {
 	h := sqlite(t)
 	r := h.orgWithRoles("ctx")
-	authn, _ := h.authenticator()
+	authn, err := h.authenticator()
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc := h.svc
 	h.router.GET("/embedded/whoami", httpapi.Authenticate(svc, authn), httpapi.OrganizationContext(svc), func(c *gin.Context) {
-		oc, _ := httpapi.OrgContextFrom(c.Request.Context())
-		p, _ := httpapi.PrincipalFrom(c.Request.Context())
+		oc, ok := httpapi.OrgContextFrom(c.Request.Context())
+		p, okP := httpapi.PrincipalFrom(c.Request.Context())
+		if !ok || !okP {
+			t.Errorf("handler: organization context %t, principal %t", ok, okP)
+		}
 		c.JSON(200, gin.H{"data": gin.H{"organization_id": oc.Organization.ID, "role": oc.Role, "user_id": p.User.ID}})
 	})
 	hdr := func(v int64) []string { return []string{"X-Organization-ID", fmt.Sprint(v)} }

@@ -100,6 +100,7 @@ func TestOrganizations_Create(t *testing.T) {
 		if list.Body["meta"].(map[string]any)["total"] != float64(1) {
 			t.Errorf("bad requests wrote rows: %s", list.Raw)
 		}
+		list.items(t, 1)
 	})
 }
 
@@ -108,12 +109,17 @@ func TestOrganizations_CreateRace(t *testing.T) {
 	eachDialect(t, func(t *testing.T, h *harness) {
 		const n = 50
 		statuses := make([]int, n)
+		root := h.token(rootEmail)
 		var wg sync.WaitGroup
 		for i := range n {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				statuses[i] = h.do("POST", "/v1/organizations", rootEmail, map[string]any{"name": fmt.Sprintf("Race %d", i), "slug": "race"}).Status
+				code, body, err := h.send("POST", "/v1/organizations", root, map[string]any{"name": fmt.Sprintf("Race %d", i), "slug": "race"})
+				if err != nil {
+					t.Errorf("create %d: %v %s", i, err, body)
+				}
+				statuses[i] = code
 			}()
 		}
 		wg.Wait()
@@ -313,12 +319,17 @@ func TestOrganizations_ConnectUserRace(t *testing.T) {
 		orgID := h.createOrg("acme")
 		expect(t, h.do("GET", "/v1/me", "racer@example.com", nil), 200, "")
 		statuses := make([]int, 10)
+		root := h.token(rootEmail)
 		var wg sync.WaitGroup
 		for i := range statuses {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				statuses[i] = h.do("POST", fmt.Sprintf("/v1/organizations/%d/connect-user", orgID), rootEmail, map[string]any{"email": "racer@example.com"}).Status
+				code, body, err := h.send("POST", fmt.Sprintf("/v1/organizations/%d/connect-user", orgID), root, map[string]any{"email": "racer@example.com"})
+				if err != nil {
+					t.Errorf("connect %d: %v %s", i, err, body)
+				}
+				statuses[i] = code
 			}()
 		}
 		wg.Wait()

@@ -24,7 +24,11 @@ import (
 func frozenLimiter(t *testing.T) *ratelimit.Redis {
 	t.Helper()
 	client := redis.NewClient(&redis.Options{Addr: ratelimittest.FrozenRedis(t)})
-	t.Cleanup(func() { _ = client.Close() })
+	t.Cleanup(func() {
+		if err := client.Close(); err != nil {
+			t.Logf("close redis client: %v", err)
+		}
+	})
 	return ratelimit.NewRedis(client, "x:")
 }
 
@@ -36,7 +40,11 @@ func realRedis(t *testing.T) *ratelimit.Redis {
 		t.Fatal(err)
 	}
 	client := redis.NewClient(opt)
-	t.Cleanup(func() { _ = client.Close() })
+	t.Cleanup(func() {
+		if err := client.Close(); err != nil {
+			t.Logf("close redis client: %v", err)
+		}
+	})
 	return ratelimit.NewRedis(client, fmt.Sprintf("orgkit-test:%d:", time.Now().UnixNano()))
 }
 

@@ -31,7 +31,10 @@ func (h *harness) dump(table string) string {
 		h.t.Fatal(err)
 	}
 	defer rows.Close()
-	cols, _ := rows.Columns()
+	cols, err := rows.Columns()
+	if err != nil {
+		h.t.Fatal(err)
+	}
 	var b strings.Builder
 	for rows.Next() {
 		vals := make([]any, len(cols))
@@ -66,7 +69,7 @@ func TestAPIKeys_Lifecycle(t *testing.T) {
 		if rev.Header.Get("Cache-Control") != "no-store" || rev.Header.Get("RateLimit-Limit") != "10" || rev.Header.Get("RateLimit-Remaining") != "9" {
 			t.Errorf("headers %v", rev.Header)
 		}
-		data := rev.Body["data"].([]any)
+		data := rev.items(t, 2)
 		first := data[0].(map[string]any)
 		if len(data) != 2 || first["api_key"] != secret || first["title"] != "Service Production" || first["service"] != "service_name" ||
 			!rfc3339UTC.MatchString(first["created_at"].(string)) || data[1].(map[string]any)["api_key"] != "sk_test_xyz" {
@@ -80,7 +83,7 @@ func TestAPIKeys_Lifecycle(t *testing.T) {
 			t.Fatalf("update: %s", upd.Raw)
 		}
 		rev = h.do("GET", keysPath(r.orgID), r.owner, nil)
-		if got := rev.Body["data"].([]any)[0].(map[string]any)["api_key"]; got != "sk_live_rotated_9999" {
+		if got := rev.items(t, 2)[0].(map[string]any)["api_key"]; got != "sk_live_rotated_9999" {
 			t.Fatalf("after rotation: %v", got)
 		}
 		expect(t, h.do("DELETE", path, r.admin, nil), 204, "")
@@ -89,7 +92,7 @@ func TestAPIKeys_Lifecycle(t *testing.T) {
 
 		// Another organization's admin cannot reach the key through their own organization.
 		other := h.orgWithRoles("vault-other")
-		stagingID := id(h.do("GET", keysPath(r.orgID), r.admin, nil).Body["data"].([]any)[0].(map[string]any)["id"])
+		stagingID := id(h.do("GET", keysPath(r.orgID), r.admin, nil).items(t, 1)[0].(map[string]any)["id"])
 		cross := fmt.Sprintf("%s/%d", keysPath(other.orgID), stagingID)
 		expect(t, h.do("PATCH", cross, other.admin, map[string]any{"title": "stolen"}), 404, "api_key_not_found")
 		expect(t, h.do("DELETE", cross, other.admin, nil), 404, "api_key_not_found")

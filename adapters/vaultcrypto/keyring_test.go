@@ -12,8 +12,11 @@ import (
 )
 
 func key(t testing.TB) string {
+	t.Helper()
 	b := make([]byte, 32)
-	_, _ = rand.Read(b)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
 	return base64.StdEncoding.EncodeToString(b)
 }
 
@@ -31,7 +34,10 @@ func TestKeyRing_SealOpen(t *testing.T) {
 	if bytes.Contains(sealed, []byte("sk_live_secret")) {
 		t.Fatal("plaintext in ciphertext")
 	}
-	again, _ := old.Seal([]byte("sk_live_secret"), aad)
+	again, err := old.Seal([]byte("sk_live_secret"), aad)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if bytes.Equal(sealed, again) {
 		t.Fatal("nonce reused: equal ciphertexts")
 	}
@@ -43,24 +49,36 @@ func TestKeyRing_SealOpen(t *testing.T) {
 	if plain, err := rotated.Open(sealed, aad); err != nil || string(plain) != "sk_live_secret" {
 		t.Fatalf("open with rotated ring: %q %v", plain, err)
 	}
-	fresh, _ := rotated.Seal([]byte("x"), aad)
-	if id, _ := rotated.KeyID(fresh); id != "k2" || rotated.ActiveKeyID() != "k2" {
-		t.Fatalf("active key %q", id)
+	fresh, err := rotated.Seal([]byte("x"), aad)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if id, _ := rotated.KeyID(sealed); id != "k1" {
-		t.Fatalf("key id of old ciphertext %q", id)
+	if id, err := rotated.KeyID(fresh); err != nil || id != "k2" || rotated.ActiveKeyID() != "k2" {
+		t.Fatalf("active key %q %v", id, err)
+	}
+	if id, err := rotated.KeyID(sealed); err != nil || id != "k1" {
+		t.Fatalf("key id of old ciphertext %q %v", id, err)
 	}
 	// Once k1 is removed, its ciphertexts no longer open.
-	onlyNew, _ := vaultcrypto.Parse("k2:" + k2)
+	onlyNew, err := vaultcrypto.Parse("k2:" + k2)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := onlyNew.Open(sealed, aad); !errors.Is(err, vaultcrypto.ErrOpen) {
 		t.Fatalf("removed key: %v", err)
 	}
 }
 
 func TestKeyRing_TamperAndRebinding(t *testing.T) {
-	r, _ := vaultcrypto.Parse("k1:" + key(t))
+	r, err := vaultcrypto.Parse("k1:" + key(t))
+	if err != nil {
+		t.Fatal(err)
+	}
 	aad := []byte("orgkit:api_key:v1:1:7")
-	sealed, _ := r.Seal([]byte("sk_live_secret"), aad)
+	sealed, err := r.Seal([]byte("sk_live_secret"), aad)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range sealed {
 		c := bytes.Clone(sealed)
 		c[i] ^= 0x01
@@ -116,7 +134,10 @@ func BenchmarkSeal64(b *testing.B) {
 
 func BenchmarkOpen64(b *testing.B) {
 	r, plain, aad := benchRing(b)
-	sealed, _ := r.Seal(plain, aad)
+	sealed, err := r.Seal(plain, aad)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := r.Open(sealed, aad); err != nil {

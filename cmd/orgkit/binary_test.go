@@ -88,7 +88,10 @@ func startBinary(t *testing.T, bin string, env []string, args ...string) (*exec.
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
-	stdout, _ := cmd.StdoutPipe()
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
 	var stderr lockedBuffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

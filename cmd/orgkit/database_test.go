@@ -49,7 +49,11 @@ func holdWriteLock(t *testing.T, url string) (release func()) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = other.Close() })
+	t.Cleanup(func() {
+		if err := other.Close(); err != nil {
+			t.Logf("close: %v", err)
+		}
+	})
 	db, err := other.SQLDB()
 	if err != nil {
 		t.Fatal(err)

@@ -60,7 +60,11 @@ func startRun(t *testing.T, args []string, env map[string]string) (string, func(
 			var once sync.Once
 			var err error
 			stop := func() error { once.Do(func() { cancel(); err = <-done }); return err }
-			t.Cleanup(func() { _ = stop() })
+			t.Cleanup(func() {
+				if err := stop(); err != nil {
+					t.Errorf("serve at cleanup: %v", err)
+				}
+			})
 			return m[1], stop, stderr
 		}
 		select {
@@ -130,6 +134,9 @@ func TestServe_EndToEnd(t *testing.T) {
 			if code != 200 || fmt.Sprint(list["meta"]) != "map[page:1 page_size:25 total:1 total_pages:1]" {
 				t.Fatalf("list: %d %v", code, list)
 			}
+			if data, _ := list["data"].([]any); len(data) != 1 {
+				t.Fatalf("list: %d organizations in data, want 1: %v", len(data), list)
+			}
 			if code, _ := call(t, "GET", base+"/readyz", "", nil); code != 200 {
 				t.Fatalf("readyz %d", code)
 			}
@@ -157,19 +164,26 @@ func TestServe_GracefulShutdownFinishesInFlight(t *testing.T) {
 	go func() {
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
+			t.Errorf("in-flight request: %v", err)
 			result <- -1
 			return
 		}
 		res.Body.Close()
 		result <- res.StatusCode
 	}()
-	_, _ = pw.Write([]byte(`{"organization_id":`))
+	if _, err := pw.Write([]byte(`{"organization_id":`)); err != nil {
+		t.Fatal(err)
+	}
 	time.Sleep(100 * time.Millisecond)
 	stopped := make(chan error, 1)
 	go func() { stopped <- stop() }()
 	time.Sleep(100 * time.Millisecond)
-	_, _ = pw.Write([]byte(`999}`))
-	_ = pw.Close()
+	if _, err := pw.Write([]byte(`999}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
 	if code := <-result; code != 404 {
 		t.Fatalf("in-flight request got %d, want its real answer 404", code)
 	}
@@ -198,7 +212,10 @@ func TestServe_DevMode(t *testing.T) {
 	if err != nil || len(strings.TrimSpace(string(secret))) != 64 {
 		t.Fatalf("dev secret: %q %v", secret, err)
 	}
-	info, _ := os.Stat(filepath.Join(dir, "data", devSecretFile))
+	info, err := os.Stat(filepath.Join(dir, "data", devSecretFile))
+	if err != nil {
+		t.Fatal(err)
+	}
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("dev secret mode %v", info.Mode())
 	}
@@ -210,7 +227,9 @@ func TestServe_DevMode(t *testing.T) {
 	if code, _ := call(t, "POST", base+"/v1/organizations", other, map[string]any{"name": "X Org", "slug": "x-org"}); code != 403 {
 		t.Fatalf("a non-dev user is a superadmin: %d", code)
 	}
-	_ = stop()
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
 	// A restart keeps the same secret, so minted tokens stay valid.
 	base, _, _ = startRun(t, []string{"serve", "--dev"}, env)
 	if code, _ := call(t, "GET", base+"/v1/me", tok, nil); code != 200 {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -15,11 +14,15 @@ import (
 
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
+	"github.com/orgkit/orgkit/internal/testenv"
 )
 
-func vaultKey(id string) string {
+func vaultKey(t *testing.T, id string) string {
+	t.Helper()
 	b := make([]byte, 32)
-	_, _ = rand.Read(b)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
 	return id + ":" + base64.StdEncoding.EncodeToString(b)
 }
 
@@ -33,19 +36,23 @@ func runCmd(t *testing.T, env map[string]string, args ...string) (string, error)
 // TestVaultRotate: keys sealed under k1 are re-sealed under k2 by `orgkit vault rotate`,
 // idempotently, and then open with k2 alone.
 func TestVaultRotate(t *testing.T) {
-	k1, k2 := vaultKey("k1"), vaultKey("k2")
+	k1, k2 := vaultKey(t, "k1"), vaultKey(t, "k2")
 	env := map[string]string{"ORGKIT_HTTP_ADDR": "127.0.0.1:0", "ORGKIT_DATABASE_URL": gormtest.URL(t, gormstore.SQLite),
 		"ORGKIT_AUTH_HS256_SECRET": "e2e-secret-0123456789abcdef01234", "ORGKIT_SUPERADMIN_EMAILS": "boss@example.com",
 		"ORGKIT_VAULT_KEYS": k1}
 	base, stop, _ := startRun(t, []string{"serve"}, env)
 	tok := mint(t, env, "--sub", "boss", "--email", "boss@example.com")
-	call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Acme", "slug": "acme"})
+	if code, body := call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Acme", "slug": "acme"}); code != 201 {
+		t.Fatalf("create: %d %v", code, body)
+	}
 	for i := range 3 {
 		if code, _ := call(t, "POST", base+"/v1/organizations/1/api-keys", tok, map[string]any{"title": "t", "service": "s", "api_key": fmt.Sprintf("secret-%d", i)}); code != 201 {
 			t.Fatalf("create key: %d", code)
 		}
 	}
-	_ = stop()
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
 
 	env["ORGKIT_VAULT_KEYS"] = k2 + "," + k1
 	if out, err := runCmd(t, env, "vault", "rotate"); err != nil || !strings.Contains(out, "re-sealed 3 key(s)") {
@@ -57,7 +64,10 @@ func TestVaultRotate(t *testing.T) {
 	env["ORGKIT_VAULT_KEYS"] = k2
 	base, _, _ = startRun(t, []string{"serve"}, env)
 	code, body := call(t, "GET", base+"/v1/organizations/1/api-keys", tok, nil)
-	if code != 200 || fmt.Sprint(body["data"].([]any)[2].(map[string]any)["api_key"]) != "secret-2" {
+	if data, _ := body["data"].([]any); code != 200 || len(data) != 3 {
+		t.Fatalf("reveal with k2 only: %d %v, want 3 keys", code, body)
+	}
+	if fmt.Sprint(body["data"].([]any)[2].(map[string]any)["api_key"]) != "secret-2" {
 		t.Fatalf("reveal with k2 only: %d %v", code, body)
 	}
 	if out, err := runCmd(t, map[string]string{"ORGKIT_DATABASE_URL": env["ORGKIT_DATABASE_URL"]}, "vault", "rotate"); err == nil {
@@ -75,16 +85,27 @@ func auditedDB(t *testing.T, extra ...string) (map[string]string, *gormstore.Sto
 	base, stop, _ := startRun(t, []string{"serve"}, env)
 	tok := mint(t, env, "--sub", "boss", "--email", "boss@example.com")
 	for _, slug := range append([]string{"alpha"}, extra...) {
-		call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Org", "slug": slug})
+		if code, body := call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Org", "slug": slug}); code != 201 {
+			t.Fatalf("create %s: %d %v", slug, code, body)
+		}
 	}
-	call(t, "PATCH", base+"/v1/organizations/1", tok, map[string]any{"tagline": "x"})
-	call(t, "PATCH", base+"/v1/organizations/1", tok, map[string]any{"tagline": "y"})
-	_ = stop()
+	for _, tagline := range []string{"x", "y"} {
+		if code, body := call(t, "PATCH", base+"/v1/organizations/1", tok, map[string]any{"tagline": tagline}); code != 200 {
+			t.Fatalf("patch: %d %v", code, body)
+		}
+	}
+	if err := stop(); err != nil {
+		t.Fatalf("stop: %v", err)
+	}
 	store, err := gormstore.Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = store.Close() })
+	t.Cleanup(func() {
+		if err := store.Close(); err != nil {
+			t.Logf("close store: %v", err)
+		}
+	})
 	return env, store
 }
 
@@ -124,7 +145,9 @@ func TestDevMode_VaultWorks(t *testing.T) {
 		"ORGKIT_DATA_DIR": filepath.Join(dir, "data")}
 	base, _, _ := startRun(t, []string{"serve", "--dev"}, env)
 	tok := mint(t, env, "--sub", devSubject, "--email", devEmail)
-	call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Dev", "slug": "dev-org"})
+	if code, body := call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Dev", "slug": "dev-org"}); code != 201 {
+		t.Fatalf("create: %d %v", code, body)
+	}
 	if code, body := call(t, "POST", base+"/v1/organizations/1/api-keys", tok, map[string]any{"title": "t", "service": "s", "api_key": "sk_dev"}); code != 201 {
 		t.Fatalf("dev vault: %d %v", code, body)
 	}
@@ -137,23 +160,15 @@ func TestDevMode_VaultWorks(t *testing.T) {
 // TestTwoReplicasShareRedisLimit: two orgkit processes on one database and one Redis hold
 // the reveal limit together: the 11th reveal in a minute is refused whichever serves it.
 func TestTwoReplicasShareRedisLimit(t *testing.T) {
-	redisURL := os.Getenv("ORGKIT_TEST_REDIS_URL")
-	if redisURL == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("CI=true but ORGKIT_TEST_REDIS_URL is not set")
-		}
-		t.Skip("ORGKIT_TEST_REDIS_URL is not set (CI sets it)")
-	}
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
+	redisURL := testenv.Redis(t)
 	d := gormstore.SQLite
-	if gormtest.PostgresDSN() != "" {
+	if _, ok := testenv.Optional(t, "ORGKIT_TEST_POSTGRES_DSN"); ok {
 		d = gormstore.Postgres
 	}
 	env := []string{"ORGKIT_HTTP_ADDR=127.0.0.1:0", "ORGKIT_DATABASE_URL=" + gormtest.URL(t, d),
 		"ORGKIT_AUTH_HS256_SECRET=e2e-secret-0123456789abcdef01234", "ORGKIT_SUPERADMIN_EMAILS=boss@example.com",
-		"ORGKIT_VAULT_KEYS=" + vaultKey("k1"), "ORGKIT_REDIS_URL=" + redisURL,
-		"ORGKIT_REDIS_KEY_PREFIX=orgkit-test-" + hex.EncodeToString(b) + ":"}
+		"ORGKIT_VAULT_KEYS=" + vaultKey(t, "k1"), "ORGKIT_REDIS_URL=" + redisURL,
+		"ORGKIT_REDIS_KEY_PREFIX=orgkit-test-" + rand.Text() + ":"}
 	bin := buildBinary(t)
 	_, a := startBinary(t, bin, env, "serve")
 	_, bb := startBinary(t, bin, env, "serve")
@@ -179,7 +194,7 @@ func TestTwoReplicasShareRedisLimit(t *testing.T) {
 func TestRedisDown_FailsClosed(t *testing.T) {
 	env := map[string]string{"ORGKIT_HTTP_ADDR": "127.0.0.1:0", "ORGKIT_DATABASE_URL": gormtest.URL(t, gormstore.SQLite),
 		"ORGKIT_AUTH_HS256_SECRET": "e2e-secret-0123456789abcdef01234", "ORGKIT_SUPERADMIN_EMAILS": "boss@example.com",
-		"ORGKIT_VAULT_KEYS": vaultKey("k1"), "ORGKIT_REDIS_URL": "redis://127.0.0.1:1/0"}
+		"ORGKIT_VAULT_KEYS": vaultKey(t, "k1"), "ORGKIT_REDIS_URL": "redis://127.0.0.1:1/0"}
 	base, _, stderr := startRun(t, []string{"serve"}, env)
 	tok := mint(t, env, "--sub", "boss", "--email", "boss@example.com")
 	if code, _ := call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Acme", "slug": "acme"}); code != 201 {

@@ -74,7 +74,11 @@ func Open(t testing.TB, d gormstore.Dialect) *gormstore.Store {
 	if err != nil {
 		t.Fatalf("gormtest: open: %v", err)
 	}
-	t.Cleanup(func() { _ = s.Close() })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Logf("close store: %v", err)
+		}
+	})
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatalf("gormtest: %v", err)
 	}
