@@ -41,7 +41,7 @@ func (s *Service) record(ctx context.Context, tx ports.Repos, p *domain.Principa
 // take their defaults.
 // Errors: organization_not_found, forbidden, validation_error.
 func (s *Service) ListAuditLogs(ctx context.Context, p domain.Principal, orgID int64, q domain.AuditQuery) (domain.Page[domain.AuditRecord], error) {
-	if _, _, err := authorize(ctx, s.uow, p, orgID, domain.ActionAuditRead, false); err != nil {
+	if _, _, err := s.authorize(ctx, s.uow, p, orgID, domain.ActionAuditRead, false); err != nil {
 		return domain.Page[domain.AuditRecord]{}, err
 	}
 	q.OrganizationID = &orgID
@@ -51,7 +51,7 @@ func (s *Service) ListAuditLogs(ctx context.Context, p domain.Principal, orgID i
 // ListAllAuditLogs pages through every record, platform ones included (superadmins).
 // Errors: forbidden, validation_error.
 func (s *Service) ListAllAuditLogs(ctx context.Context, p domain.Principal, q domain.AuditQuery) (domain.Page[domain.AuditRecord], error) {
-	if !p.Can(domain.ActionAuditReadAll, "") {
+	if !s.Can(p, domain.ActionAuditReadAll, "") {
 		return domain.Page[domain.AuditRecord]{}, domain.ErrForbidden
 	}
 	return s.listAudit(ctx, q)

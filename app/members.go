@@ -26,8 +26,8 @@ func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int
 		return domain.Membership{}, quota, err
 	}
 	var m domain.Membership
-	err = s.uow.Do(ctx, func(tx ports.Repos) error {
-		org, _, err := authorize(ctx, tx, p, orgID, domain.ActionMemberConnect, false)
+	err = s.do(ctx, func(tx ports.Repos) error {
+		org, _, err := s.authorize(ctx, tx, p, orgID, domain.ActionMemberConnect, false)
 		if err != nil {
 			return err
 		}
@@ -60,8 +60,8 @@ func (s *Service) Me(ctx context.Context, p domain.Principal) (domain.Me, error)
 // SwitchOrganization makes orgID the caller's current organization.
 // Errors: organization_not_found, forbidden (not a member; superadmins may switch anywhere).
 func (s *Service) SwitchOrganization(ctx context.Context, p domain.Principal, orgID int64) (domain.Me, error) {
-	err := s.uow.Do(ctx, func(tx ports.Repos) error {
-		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionOrgRead, false); err != nil {
+	err := s.do(ctx, func(tx ports.Repos) error {
+		if _, _, err := s.authorize(ctx, tx, p, orgID, domain.ActionOrgRead, false); err != nil {
 			return err
 		}
 		if err := tx.Users().SetCurrentOrganization(ctx, p.User.ID, orgID); err != nil {
@@ -76,19 +76,19 @@ func (s *Service) SwitchOrganization(ctx context.Context, p domain.Principal, or
 	return s.Me(ctx, p)
 }
 
-// OrganizationContext resolves the organization a request acts in: the explicit id (from
+// CurrentOrganization resolves the organization a request acts in: the explicit id (from
 // X-Organization-ID), else the caller's current organization. The caller must be a member
 // (or a superadmin, whose role is then empty).
 // Errors: validation_error (no organization to act in), organization_not_found, forbidden.
-func (s *Service) OrganizationContext(ctx context.Context, p domain.Principal, orgID *int64) (domain.Organization, domain.Role, error) {
+func (s *Service) CurrentOrganization(ctx context.Context, p domain.Principal, orgID *int64) (domain.Organization, domain.Role, error) {
 	if orgID == nil {
 		orgID = p.User.CurrentOrganizationID
 	}
 	if orgID == nil {
 		return domain.Organization{}, "", domain.InvalidField("X-Organization-ID", "no organization selected: send X-Organization-ID or switch organization first")
 	}
-	org, role, err := authorize(ctx, s.uow, p, *orgID, domain.ActionOrgRead, false)
-	return org, role, wrap("organization context", err)
+	org, role, err := s.authorize(ctx, s.uow, p, *orgID, domain.ActionOrgRead, false)
+	return org, role, wrap("current organization", err)
 }
 
 // SetSuperadmin grants or revokes the platform superadmin role of the user whose verified
@@ -100,7 +100,7 @@ func (s *Service) SetSuperadmin(ctx context.Context, email string, on bool) (dom
 		return domain.User{}, domain.InvalidField("email", "email must be a valid email address")
 	}
 	var u domain.User
-	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+	err := s.do(ctx, func(tx ports.Repos) error {
 		var err error
 		if u, err = tx.Users().GetByVerifiedEmail(ctx, email); err != nil {
 			return err

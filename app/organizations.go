@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
@@ -10,7 +11,7 @@ import (
 // CreateOrganization creates an organization and makes its creator the owner (seed 001).
 // Errors: forbidden (not a superadmin), validation_error, slug_taken.
 func (s *Service) CreateOrganization(ctx context.Context, p domain.Principal, in domain.NewOrganization) (domain.Organization, error) {
-	if !p.Can(domain.ActionOrgCreate, "") {
+	if !s.Can(p, domain.ActionOrgCreate, "") {
 		return domain.Organization{}, domain.ErrForbidden
 	}
 	now := s.clock.Now()
@@ -18,7 +19,7 @@ func (s *Service) CreateOrganization(ctx context.Context, p domain.Principal, in
 	if err != nil {
 		return domain.Organization{}, err
 	}
-	err = s.uow.Do(ctx, func(tx ports.Repos) error {
+	err = s.do(ctx, func(tx ports.Repos) error {
 		var err error
 		if o, err = tx.Organizations().Create(ctx, o); err != nil {
 			return err
@@ -39,7 +40,7 @@ func (s *Service) CreateOrganization(ctx context.Context, p domain.Principal, in
 // GetOrganization returns an organization to its members and superadmins.
 // Errors: organization_not_found, forbidden.
 func (s *Service) GetOrganization(ctx context.Context, p domain.Principal, id int64) (domain.Organization, error) {
-	org, _, err := authorize(ctx, s.uow, p, id, domain.ActionOrgRead, false)
+	org, _, err := s.authorize(ctx, s.uow, p, id, domain.ActionOrgRead, false)
 	return org, wrap("get organization", err)
 }
 
@@ -52,7 +53,7 @@ func (s *Service) GetOrganizationBySlug(ctx context.Context, p domain.Principal,
 	}
 	org, err := s.uow.Organizations().GetBySlug(ctx, slug)
 	if err == nil {
-		_, err = check(ctx, s.uow, p, org, domain.ActionOrgRead)
+		_, err = s.check(ctx, s.uow, p, org, domain.ActionOrgRead)
 	}
 	return org, wrap("get organization by slug", err)
 }
@@ -66,7 +67,7 @@ func (s *Service) ListOrganizations(ctx context.Context, p domain.Principal, q d
 		return domain.Page[domain.Organization]{}, err
 	}
 	q.MemberID = nil
-	if !p.Can(domain.ActionListAll, "") {
+	if !s.Can(p, domain.ActionListAll, "") {
 		q.MemberID = &p.User.ID
 	}
 	page, err := s.uow.Organizations().List(ctx, q)
@@ -77,12 +78,12 @@ func (s *Service) ListOrganizations(ctx context.Context, p domain.Principal, q d
 // Errors: organization_not_found, forbidden, validation_error.
 func (s *Service) UpdateOrganization(ctx context.Context, p domain.Principal, id int64, patch domain.OrganizationPatch) (domain.Organization, error) {
 	var out domain.Organization
-	err := s.uow.Do(ctx, func(tx ports.Repos) error {
-		org, role, err := authorize(ctx, tx, p, id, domain.ActionOrgUpdate, true)
+	err := s.do(ctx, func(tx ports.Repos) error {
+		org, role, err := s.authorize(ctx, tx, p, id, domain.ActionOrgUpdate, true)
 		if err != nil {
 			return err
 		}
-		if patch.TouchesStatus() && !p.Can(domain.ActionOrgSetStatus, role) {
+		if patch.TouchesStatus() && !s.Can(p, domain.ActionOrgSetStatus, role) {
 			return domain.ErrForbidden
 		}
 		next, cols, err := patch.Apply(org)
@@ -99,13 +100,23 @@ func (s *Service) UpdateOrganization(ctx context.Context, p domain.Principal, id
 	return out, wrap("update organization", err)
 }
 
-// DeleteOrganization removes an organization and everything that belongs to it.
-// Errors: forbidden (not a superadmin), organization_not_found.
+// DeleteOrganization removes an organization and everything that belongs to it. The
+// OrganizationDeleting hook runs in the same transaction, after the organization is locked,
+// so a host's rows go with it or nothing goes.
+// Errors: forbidden (not a superadmin), organization_not_found, and the hook's error.
 func (s *Service) DeleteOrganization(ctx context.Context, p domain.Principal, id int64) error {
-	if !p.Can(domain.ActionOrgDelete, "") {
+	if !s.Can(p, domain.ActionOrgDelete, "") {
 		return domain.ErrForbidden
 	}
-	return wrap("delete organization", s.uow.Do(ctx, func(tx ports.Repos) error {
+	return wrap("delete organization", s.do(ctx, func(tx ports.Repos) error {
+		if _, err := tx.Organizations().GetForUpdate(ctx, id); err != nil {
+			return err
+		}
+		if h := s.hooks.OrganizationDeleting; h != nil {
+			if err := h(ctx, tx, id); err != nil {
+				return fmt.Errorf("organization deleting hook: %w", err)
+			}
+		}
 		if err := tx.Organizations().Delete(ctx, id); err != nil {
 			return err
 		}

@@ -9,12 +9,12 @@ import (
 	"github.com/orgkit/orgkit/ports"
 )
 
-// Authenticate turns a verified token's identity into a principal, provisioning the user on
+// SignIn turns a verified token's identity into a principal, provisioning the user on
 // first sight and keeping their email and name in step with the token. Sign-in never fails
 // because of an email another user holds (see claimEmail). A configured superadmin email
 // counts only while the user holds it verified.
 // Errors: unauthorized (unusable claims).
-func (s *Service) Authenticate(ctx context.Context, id domain.Identity) (domain.Principal, error) {
+func (s *Service) SignIn(ctx context.Context, id domain.Identity) (domain.Principal, error) {
 	if err := id.Check(); err != nil {
 		return domain.Principal{}, err
 	}
@@ -48,7 +48,7 @@ func (s *Service) syncProfile(ctx context.Context, u domain.User, id domain.Iden
 	}
 	want.UpdatedAt = s.clock.Now()
 	for range 3 {
-		err := s.uow.Do(ctx, func(tx ports.Repos) error { return s.claimEmail(ctx, tx, &want) })
+		err := s.do(ctx, func(tx ports.Repos) error { return s.claimEmail(ctx, tx, &want) })
 		if !errors.Is(err, domain.ErrEmailTaken) {
 			return want, err
 		}
@@ -105,7 +105,7 @@ func (s *Service) RelinkEmail(ctx context.Context, email, subject string) (domai
 		return domain.User{}, domain.InvalidField("email", "email must be a valid email address")
 	}
 	var u domain.User
-	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+	err := s.do(ctx, func(tx ports.Repos) error {
 		var err error
 		if u, err = tx.Users().GetBySubject(ctx, subject); err != nil {
 			return err

@@ -2,10 +2,6 @@
 // authorization through the domain policy and running its writes in one transaction.
 package app
 
-// Test doubles of the ports live in a _test.go file: they exist only in test builds, so no
-// production package (ports included) imports gomock.
-//go:generate go tool mockgen -destination=mocks_test.go -package=app_test github.com/orgkit/orgkit/ports OrganizationRepo,UserRepo,MembershipRepo,AuditRepo,APIKeyRepo,Repos,UnitOfWork,Sealer,RateLimiter
-
 import (
 	"context"
 	"errors"
@@ -20,12 +16,27 @@ import (
 type Config struct {
 	// SuperadminEmails are platform superadmins by configuration (ORGKIT_SUPERADMIN_EMAILS).
 	SuperadminEmails []string
+	// Policy is the table of who may do what; the zero value is domain.DefaultPolicy().
+	Policy domain.Policy
+	Hooks  Hooks
+}
+
+// Hooks let a host react to changes. Both are optional.
+type Hooks struct {
+	// OrganizationDeleting runs inside the transaction that deletes an organization, after
+	// the organization is locked and before its rows go: a host deletes its own rows of the
+	// organization here. An error aborts the deletion.
+	OrganizationDeleting func(ctx context.Context, tx ports.Repos, orgID int64) error
+	// AfterCommit receives every audited change once, after its transaction committed, in
+	// the order they were made. It is not called for changes made through a Service whose
+	// store runs inside a caller's transaction (see WithStore): the caller commits those.
+	AfterCommit func(ctx context.Context, r domain.AuditRecord)
 }
 
 // Deps are the ports the Service drives.
 type Deps struct {
 	Store   ports.UnitOfWork  // required
-	Limiter ports.RateLimiter // required: the seeds' limits are part of the contract
+	Limiter ports.RateLimiter // required: the documented limits are part of the contract
 	Sealer  ports.Sealer      // nil: the vault answers vault_unavailable
 	Clock   ports.Clock       // nil: the system clock
 	Logger  *slog.Logger      // nil: slog.Default(); for what a caller is not told (e.g. email conflicts)
@@ -39,6 +50,9 @@ type Service struct {
 	clock       ports.Clock
 	log         *slog.Logger
 	superadmins map[string]bool
+	policy      domain.Policy
+	hooks       Hooks
+	outerTx     bool // the store runs inside a caller's transaction: no AfterCommit
 }
 
 // New builds a Service; it panics when a required port is missing, a wiring mistake.
@@ -52,13 +66,74 @@ func New(d Deps, cfg Config) *Service {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	s := &Service{uow: d.Store, limiter: d.Limiter, sealer: d.Sealer, clock: d.Clock, log: d.Logger, superadmins: map[string]bool{}}
+	if cfg.Policy.IsZero() {
+		cfg.Policy = domain.DefaultPolicy()
+	}
+	s := &Service{uow: d.Store, limiter: d.Limiter, sealer: d.Sealer, clock: d.Clock, log: d.Logger,
+		superadmins: map[string]bool{}, policy: cfg.Policy, hooks: cfg.Hooks}
 	for _, e := range cfg.SuperadminEmails {
 		if e = domain.NormalizeEmail(e); e != "" {
 			s.superadmins[e] = true
 		}
 	}
 	return s
+}
+
+// WithStore returns the same use cases on another store, such as one bound to a caller's
+// own transaction: everything they write commits or rolls back with it. AfterCommit is not
+// called for those changes, since the caller, not orgkit, commits them.
+func (s *Service) WithStore(uow ports.UnitOfWork) *Service {
+	c := *s
+	c.uow, c.outerTx = uow, true
+	return &c
+}
+
+// Can reports whether p, holding role in an organization ("" when not a member), may do
+// action there under the service's policy (orgkit's actions and the host's).
+func (s *Service) Can(p domain.Principal, a domain.Action, role domain.Role) bool {
+	return s.policy.Allows(p, a, role)
+}
+
+// do runs fn in one transaction and, once it committed, hands every audit record it wrote
+// to Hooks.AfterCommit. It is the only way use cases open a transaction.
+func (s *Service) do(ctx context.Context, fn func(tx ports.Repos) error) error {
+	var written []domain.AuditRecord
+	err := s.uow.Do(ctx, func(tx ports.Repos) error {
+		written = written[:0] // a store may retry fn
+		return fn(recordingRepos{Repos: tx, written: &written})
+	})
+	if err == nil && s.hooks.AfterCommit != nil && !s.outerTx {
+		for _, r := range written {
+			s.hooks.AfterCommit(ctx, r)
+		}
+	}
+	return err
+}
+
+// recordingRepos notes every audit record appended through it.
+type recordingRepos struct {
+	ports.Repos
+	written *[]domain.AuditRecord
+}
+
+// Unwrap returns the store's own transaction, for adapters that must reach it (gormstore.TxDB).
+func (r recordingRepos) Unwrap() ports.Repos { return r.Repos }
+
+func (r recordingRepos) Audit() ports.AuditRepo {
+	return recordingAudit{AuditRepo: r.Repos.Audit(), written: r.written}
+}
+
+type recordingAudit struct {
+	ports.AuditRepo
+	written *[]domain.AuditRecord
+}
+
+func (a recordingAudit) Append(ctx context.Context, r domain.AuditRecord) (domain.AuditRecord, error) {
+	r, err := a.AuditRepo.Append(ctx, r)
+	if err == nil {
+		*a.written = append(*a.written, r)
+	}
+	return r, err
 }
 
 // Ready reports whether the service can serve requests (its database answers).
@@ -72,18 +147,18 @@ func (s *Service) Ready(ctx context.Context) error { return s.uow.Ping(ctx) }
 // Errors: organization_not_found, forbidden.
 func (s *Service) Authorize(ctx context.Context, p domain.Principal, orgID int64, a domain.Action) (domain.Organization, domain.Role, error) {
 	if orgID == 0 {
-		if !p.Can(a, "") {
+		if !s.Can(p, a, "") {
 			return domain.Organization{}, "", domain.ErrForbidden
 		}
 		return domain.Organization{}, "", nil
 	}
-	org, role, err := authorize(ctx, s.uow, p, orgID, a, false)
+	org, role, err := s.authorize(ctx, s.uow, p, orgID, a, false)
 	return org, role, wrap("authorize", err)
 }
 
 // authorize loads the organization and the principal's role in it and checks the policy.
 // A missing organization is organization_not_found before any permission check (seed 000).
-func authorize(ctx context.Context, r ports.Repos, p domain.Principal, orgID int64, a domain.Action, lock bool) (domain.Organization, domain.Role, error) {
+func (s *Service) authorize(ctx context.Context, r ports.Repos, p domain.Principal, orgID int64, a domain.Action, lock bool) (domain.Organization, domain.Role, error) {
 	get := r.Organizations().Get
 	if lock {
 		get = r.Organizations().GetForUpdate
@@ -92,17 +167,17 @@ func authorize(ctx context.Context, r ports.Repos, p domain.Principal, orgID int
 	if err != nil {
 		return org, "", err
 	}
-	role, err := check(ctx, r, p, org, a)
+	role, err := s.check(ctx, r, p, org, a)
 	return org, role, err
 }
 
 // check reads the principal's role in a loaded organization and applies the policy.
-func check(ctx context.Context, r ports.Repos, p domain.Principal, org domain.Organization, a domain.Action) (domain.Role, error) {
+func (s *Service) check(ctx context.Context, r ports.Repos, p domain.Principal, org domain.Organization, a domain.Action) (domain.Role, error) {
 	role, err := r.Memberships().Role(ctx, org.ID, p.User.ID)
 	if err != nil {
 		return "", err
 	}
-	if !p.Can(a, role) {
+	if !s.Can(p, a, role) {
 		return role, domain.ErrForbidden
 	}
 	return role, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/orgkit/orgkit/app"
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
+	"github.com/orgkit/orgkit/ports/mocks"
 )
 
 var now = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
@@ -25,40 +26,40 @@ func (fixedClock) Now() time.Time { return now }
 
 // repoMocks are one set of mocked repositories.
 type repoMocks struct {
-	orgs  *MockOrganizationRepo
-	users *MockUserRepo
-	mems  *MockMembershipRepo
-	audit *MockAuditRepo
-	keys  *MockAPIKeyRepo
+	orgs  *mocks.MockOrganizationRepo
+	users *mocks.MockUserRepo
+	mems  *mocks.MockMembershipRepo
+	audit *mocks.MockAuditRepo
+	keys  *mocks.MockAPIKeyRepo
 }
 
 func newRepoMocks(ctrl *gomock.Controller) repoMocks {
-	return repoMocks{orgs: NewMockOrganizationRepo(ctrl), users: NewMockUserRepo(ctrl),
-		mems: NewMockMembershipRepo(ctrl), audit: NewMockAuditRepo(ctrl), keys: NewMockAPIKeyRepo(ctrl)}
+	return repoMocks{orgs: mocks.NewMockOrganizationRepo(ctrl), users: mocks.NewMockUserRepo(ctrl),
+		mems: mocks.NewMockMembershipRepo(ctrl), audit: mocks.NewMockAuditRepo(ctrl), keys: mocks.NewMockAPIKeyRepo(ctrl)}
 }
 
 // deps are the mocked ports. The unit of work hands fn a transaction object distinct from
 // the store, with its own repositories (d.tx), so a use case that writes through the store
 // (d.store) inside a transaction fails the test with an unexpected call.
 type deps struct {
-	uow     *MockUnitOfWork
+	uow     *mocks.MockUnitOfWork
 	store   repoMocks // outside any transaction
 	tx      repoMocks // inside Do
-	sealer  *MockSealer
-	limiter *MockRateLimiter
+	sealer  *mocks.MockSealer
+	limiter *mocks.MockRateLimiter
 	svc     *app.Service
 }
 
 func newDeps(t *testing.T, cfg app.Config) deps {
 	ctrl := gomock.NewController(t)
-	d := deps{uow: NewMockUnitOfWork(ctrl), store: newRepoMocks(ctrl), tx: newRepoMocks(ctrl),
-		sealer: NewMockSealer(ctrl), limiter: NewMockRateLimiter(ctrl)}
+	d := deps{uow: mocks.NewMockUnitOfWork(ctrl), store: newRepoMocks(ctrl), tx: newRepoMocks(ctrl),
+		sealer: mocks.NewMockSealer(ctrl), limiter: mocks.NewMockRateLimiter(ctrl)}
 	d.uow.EXPECT().Organizations().Return(d.store.orgs).AnyTimes()
 	d.uow.EXPECT().Users().Return(d.store.users).AnyTimes()
 	d.uow.EXPECT().Memberships().Return(d.store.mems).AnyTimes()
 	d.uow.EXPECT().Audit().Return(d.store.audit).AnyTimes()
 	d.uow.EXPECT().APIKeys().Return(d.store.keys).AnyTimes()
-	tx := NewMockRepos(ctrl)
+	tx := mocks.NewMockRepos(ctrl)
 	tx.EXPECT().Organizations().Return(d.tx.orgs).AnyTimes()
 	tx.EXPECT().Users().Return(d.tx.users).AnyTimes()
 	tx.EXPECT().Memberships().Return(d.tx.mems).AnyTimes()
@@ -229,7 +230,7 @@ func TestListOrganizations_ScopesNonSuperadminsAndFillsDefaults(t *testing.T) {
 	if _, err := d.svc.ListOrganizations(context.Background(), super, domain.OrganizationQuery{MemberID: new(int64)}); err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []domain.OrganizationQuery{{PageSize: 1000}, {Page: -1}, {Sort: domain.Sort{Field: "id; DROP TABLE organizations"}}, {Search: "a\x00"}} {
+	for _, q := range []domain.OrganizationQuery{{PageSize: 1000}, {Page: -1}, {Sort: domain.Sort{Field: "id; DROP TABLE orgkit_organizations"}}, {Search: "a\x00"}} {
 		if _, err := d.svc.ListOrganizations(context.Background(), member, q); domain.CodeOf(err) != domain.CodeValidation {
 			t.Errorf("%+v: got %v", q, err)
 		}
@@ -257,7 +258,7 @@ func TestAuthenticate_SuperadminEmailsMustBeVerified(t *testing.T) {
 			if c.stored.Email != nil {
 				id.Email = *c.stored.Email
 			}
-			p, err := d.svc.Authenticate(context.Background(), id)
+			p, err := d.svc.SignIn(context.Background(), id)
 			if err != nil || p.Superadmin != c.wantSupe {
 				t.Fatalf("superadmin=%t err=%v", p.Superadmin, err)
 			}
@@ -270,7 +271,7 @@ func TestAuthenticate_RefusesUnusableClaims(t *testing.T) {
 	for _, id := range []domain.Identity{
 		{Email: "a@b.co"}, {Subject: strings.Repeat("s", 256)}, {Subject: "s\x00"}, {Subject: "s", Name: "A\x00"}, {Subject: "s", Email: "\xff@b.co"},
 	} {
-		if _, err := d.svc.Authenticate(context.Background(), id); !errors.Is(err, domain.ErrUnauthorized) {
+		if _, err := d.svc.SignIn(context.Background(), id); !errors.Is(err, domain.ErrUnauthorized) {
 			t.Errorf("%q %q %q: got %v", id.Subject, id.Email, id.Name, err)
 		}
 	}
@@ -288,7 +289,7 @@ func TestAuthenticate_VerifiedClaimTakesAddressFromUnverifiedHolder(t *testing.T
 		d.tx.users.EXPECT().UpdateProfile(gomock.Any(), domain.User{ID: 5, Subject: "real", Email: &email, EmailVerified: true, UpdatedAt: now}).Return(nil),
 	)
 	d.audited(domain.AuditUserEmailReleased, nil)
-	p, err := d.svc.Authenticate(context.Background(), domain.Identity{Subject: "real", Email: "Ann@example.com", EmailVerified: true})
+	p, err := d.svc.SignIn(context.Background(), domain.Identity{Subject: "real", Email: "Ann@example.com", EmailVerified: true})
 	if err != nil || p.User.Email == nil || *p.User.Email != email || !p.User.EmailVerified {
 		t.Fatalf("%+v %v", p.User, err)
 	}
@@ -306,7 +307,7 @@ func TestAuthenticate_ConflictSignsInWithoutEmail(t *testing.T) {
 			d.store.users.EXPECT().Provision(gomock.Any(), "new", now).Return(domain.User{ID: 5, Subject: "new"}, nil)
 			d.tx.users.EXPECT().EmailHolder(gomock.Any(), email).Return(domain.User{ID: 9, Email: &email, EmailVerified: c.holderV}, nil)
 			d.tx.users.EXPECT().UpdateProfile(gomock.Any(), domain.User{ID: 5, Subject: "new", UpdatedAt: now}).Return(nil)
-			p, err := d.svc.Authenticate(context.Background(), domain.Identity{Subject: "new", Email: email, EmailVerified: c.claimV})
+			p, err := d.svc.SignIn(context.Background(), domain.Identity{Subject: "new", Email: email, EmailVerified: c.claimV})
 			if err != nil || p.User.Email != nil || p.Superadmin {
 				t.Fatalf("%+v superadmin=%t %v", p.User, p.Superadmin, err)
 			}
@@ -326,7 +327,7 @@ func TestAuthenticate_RetriesWhenTheHolderChanges(t *testing.T) {
 		d.tx.users.EXPECT().EmailHolder(gomock.Any(), email).Return(domain.User{ID: 9, Email: &email, EmailVerified: true}, nil),
 		d.tx.users.EXPECT().UpdateProfile(gomock.Any(), domain.User{ID: 5, Subject: "s", UpdatedAt: now}).Return(nil),
 	)
-	p, err := d.svc.Authenticate(context.Background(), domain.Identity{Subject: "s", Email: email, EmailVerified: true})
+	p, err := d.svc.SignIn(context.Background(), domain.Identity{Subject: "s", Email: email, EmailVerified: true})
 	if err != nil || p.User.Email != nil {
 		t.Fatalf("%+v %v", p.User, err)
 	}
@@ -345,9 +346,77 @@ func TestDeleteOrganization_SuperadminOnly(t *testing.T) {
 	if err := d.svc.DeleteOrganization(context.Background(), member, 10); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("got %v", err)
 	}
+	d.tx.orgs.EXPECT().GetForUpdate(gomock.Any(), int64(10)).Return(org, nil)
 	d.tx.orgs.EXPECT().Delete(gomock.Any(), int64(10)).Return(nil)
 	d.audited(domain.AuditOrganizationDeleted, nil)
 	if err := d.svc.DeleteOrganization(context.Background(), super, 10); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The deleting hook runs in the delete's transaction, after the organization is locked and
+// before its rows go; its error aborts the deletion.
+func TestDeleteOrganization_HookRunsInTheTransaction(t *testing.T) {
+	var got ports.Repos
+	boom := errors.New("host rows are referenced")
+	for _, hookErr := range []error{nil, boom} {
+		d := newDeps(t, app.Config{Hooks: app.Hooks{OrganizationDeleting: func(_ context.Context, tx ports.Repos, orgID int64) error {
+			got = tx
+			if orgID != 10 {
+				t.Errorf("hook got organization %d", orgID)
+			}
+			return hookErr
+		}}})
+		gomock.InOrder(
+			d.tx.orgs.EXPECT().GetForUpdate(gomock.Any(), int64(10)).Return(org, nil),
+			// The hook runs here; Delete and the audit record only when it succeeded.
+		)
+		if hookErr == nil {
+			d.tx.orgs.EXPECT().Delete(gomock.Any(), int64(10)).Return(nil)
+			d.audited(domain.AuditOrganizationDeleted, nil)
+		}
+		err := d.svc.DeleteOrganization(context.Background(), super, 10)
+		if !errors.Is(err, hookErr) || (hookErr == nil && err != nil) {
+			t.Fatalf("hook error %v: got %v", hookErr, err)
+		}
+		if got == nil || got.Organizations() != d.tx.orgs {
+			t.Fatalf("the hook did not get the deleting transaction: %v", got)
+		}
+	}
+}
+
+// AfterCommit sees each audited change once, only after its transaction committed.
+func TestAfterCommit_OnlyCommittedChanges(t *testing.T) {
+	var seen []string
+	d := newDeps(t, app.Config{Hooks: app.Hooks{AfterCommit: func(_ context.Context, r domain.AuditRecord) { seen = append(seen, r.Action) }}})
+	d.tx.orgs.EXPECT().GetForUpdate(gomock.Any(), int64(10)).Return(org, nil).Times(2)
+	d.tx.orgs.EXPECT().Delete(gomock.Any(), int64(10)).Return(nil).Times(2)
+	d.audited(domain.AuditOrganizationDeleted, nil)
+	d.audited(domain.AuditOrganizationDeleted, errors.New("disk full"))
+	if err := d.svc.DeleteOrganization(context.Background(), super, 10); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.svc.DeleteOrganization(context.Background(), super, 10); err == nil {
+		t.Fatal("a failed audit append committed")
+	}
+	if fmt.Sprint(seen) != "[organization.deleted]" {
+		t.Fatalf("AfterCommit saw %v, want one organization.deleted", seen)
+	}
+}
+
+// Host actions join the one policy table.
+func TestAuthorize_HostAction(t *testing.T) {
+	policy, err := domain.NewPolicy(map[domain.Action][]domain.Role{"appointment.cancel": {domain.RoleOwner, domain.RoleAdmin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDeps(t, app.Config{Policy: policy})
+	d.store.role(10, 2, domain.RoleAdmin)
+	if _, _, err := d.svc.Authorize(context.Background(), member, 10, "appointment.cancel"); err != nil {
+		t.Fatalf("admin: %v", err)
+	}
+	d.store.role(10, 2, domain.RoleMember)
+	if _, _, err := d.svc.Authorize(context.Background(), member, 10, "appointment.cancel"); !errors.Is(err, domain.ErrForbidden) {
+		t.Fatalf("member: %v", err)
 	}
 }

@@ -42,8 +42,8 @@ func (s *Service) RevealAPIKeys(ctx context.Context, p domain.Principal, orgID i
 		return nil, quota, err
 	}
 	var sealed []domain.APIKey
-	err = s.uow.Do(ctx, func(tx ports.Repos) error {
-		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionVaultReveal, false); err != nil {
+	err = s.do(ctx, func(tx ports.Repos) error {
+		if _, _, err := s.authorize(ctx, tx, p, orgID, domain.ActionVaultReveal, false); err != nil {
 			return err
 		}
 		var err error
@@ -69,8 +69,8 @@ func (s *Service) RevealAPIKeys(ctx context.Context, p domain.Principal, orgID i
 // manageVault opens the transaction of a key change and checks, in this order, that p may
 // manage the organization's keys and that the vault is configured.
 func (s *Service) manageVault(ctx context.Context, p domain.Principal, orgID int64, fn func(tx ports.Repos) error) error {
-	return s.uow.Do(ctx, func(tx ports.Repos) error {
-		if _, _, err := authorize(ctx, tx, p, orgID, domain.ActionVaultManage, false); err != nil {
+	return s.do(ctx, func(tx ports.Repos) error {
+		if _, _, err := s.authorize(ctx, tx, p, orgID, domain.ActionVaultManage, false); err != nil {
 			return err
 		}
 		if err := s.vault(); err != nil {

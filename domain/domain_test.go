@@ -90,11 +90,12 @@ func TestPolicy(t *testing.T) {
 			t.Errorf("action %s has no expectation in TestPolicy", name)
 		}
 	}
+	pol := domain.DefaultPolicy()
 	for action, w := range want {
 		var got []bool
 		for _, r := range roles {
-			got = append(got, domain.Principal{}.Can(action, r))
-			if !(domain.Principal{Superadmin: true}).Can(action, r) {
+			got = append(got, pol.Allows(domain.Principal{}, action, r))
+			if !pol.Allows(domain.Principal{Superadmin: true}, action, r) {
 				t.Errorf("superadmin may not %s", action)
 			}
 		}
@@ -149,6 +150,34 @@ func TestQueries_NormalizeFillsDefaultsAndChecksBounds(t *testing.T) {
 	for _, bad := range []domain.AuditQuery{{Page: -1}, {PageSize: 101}, {Action: "a\x00"}, {ActorEmail: "nope"}} {
 		if _, err := bad.Normalize(); domain.CodeOf(err) != domain.CodeValidation {
 			t.Errorf("%+v: got %v", bad, err)
+		}
+	}
+}
+
+func TestNewPolicy_HostActions(t *testing.T) {
+	pol, err := domain.NewPolicy(map[domain.Action][]domain.Role{"appointment.cancel": {domain.RoleOwner, domain.RoleAdmin}, "report.export": nil})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for role, want := range map[domain.Role]bool{domain.RoleOwner: true, domain.RoleAdmin: true, domain.RoleMember: false, "": false} {
+		if got := pol.Allows(domain.Principal{}, "appointment.cancel", role); got != want {
+			t.Errorf("%q may cancel: %t, want %t", role, got, want)
+		}
+	}
+	if pol.Allows(domain.Principal{}, "report.export", domain.RoleOwner) || !pol.Allows(domain.Principal{Superadmin: true}, "report.export", "") {
+		t.Error("an action with no roles is superadmin-only")
+	}
+	if !pol.Allows(domain.Principal{}, domain.ActionOrgUpdate, domain.RoleAdmin) {
+		t.Error("host actions replaced orgkit's")
+	}
+	for name, host := range map[string]map[domain.Action][]domain.Role{
+		"unknown role":             {"appointment.cancel": {"manager"}},
+		"built-in action":          {domain.ActionOrgRead: {domain.RoleViewer}},
+		"empty name":               {"": {domain.RoleOwner}},
+		"superadmin-only built-in": {domain.ActionOrgDelete: {domain.RoleOwner}},
+	} {
+		if _, err := domain.NewPolicy(host); domain.CodeOf(err) != domain.CodeValidation {
+			t.Errorf("%s: got %v", name, err)
 		}
 	}
 }

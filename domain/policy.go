@@ -1,5 +1,7 @@
 package domain
 
+import "slices"
+
 // Role is a member's role within one organization.
 type Role string
 
@@ -38,9 +40,10 @@ const (
 	ActionAuditReadAll  Action = "audit.read_all"
 )
 
-// policy is the one table of who may do what. Superadmins may do everything and are not
-// listed; an action absent here (or with no roles) is superadmin-only.
-var policy = map[Action][]Role{
+// builtinPolicy is orgkit's own share of the one table of who may do what. Superadmins may
+// do everything and are not listed; an action absent here (or with no roles) is
+// superadmin-only. Hosts add their own actions with NewPolicy.
+var builtinPolicy = map[Action][]Role{
 	ActionOrgRead:       {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
 	ActionOrgUpdate:     {RoleOwner, RoleAdmin},
 	ActionMemberConnect: {RoleOwner, RoleAdmin},
@@ -49,22 +52,59 @@ var policy = map[Action][]Role{
 	ActionAuditRead:     {RoleOwner, RoleAdmin},
 }
 
+// builtinActions are every action orgkit checks, including the superadmin-only ones.
+var builtinActions = []Action{
+	ActionOrgCreate, ActionOrgRead, ActionOrgUpdate, ActionOrgSetStatus, ActionOrgDelete,
+	ActionMemberConnect, ActionListAll, ActionVaultReveal, ActionVaultManage, ActionAuditRead, ActionAuditReadAll,
+}
+
+// Policy is the one table of who may do what: orgkit's actions and a host's own.
+type Policy struct{ rules map[Action][]Role }
+
+// DefaultPolicy is orgkit's table with no host actions.
+func DefaultPolicy() Policy { return Policy{rules: builtinPolicy} }
+
+// NewPolicy is orgkit's table joined by a host's actions (such as "appointment.cancel":
+// owner, admin). Errors: validation_error for an action orgkit already defines, an empty
+// action name, or an unknown role.
+func NewPolicy(host map[Action][]Role) (Policy, error) {
+	rules := make(map[Action][]Role, len(builtinPolicy)+len(host))
+	for a, roles := range builtinPolicy {
+		rules[a] = roles
+	}
+	var v Validation
+	for a, roles := range host {
+		field := "permissions." + string(a)
+		switch {
+		case a == "" || !SafeText(string(a), false):
+			v.Add("permissions", "host action names must be non-empty text")
+		case slices.Contains(builtinActions, a):
+			v.Add(field, "%s is one of orgkit's own actions; name host actions differently", a)
+		}
+		for _, r := range roles {
+			if !r.Valid() {
+				v.Add(field, "unknown role %q: roles are owner, admin, member, viewer", r)
+			}
+		}
+		rules[a] = slices.Clone(roles)
+	}
+	return Policy{rules: rules}, v.Err()
+}
+
+// IsZero reports whether pol is the zero Policy, which allows nothing to non-superadmins.
+func (pol Policy) IsZero() bool { return pol.rules == nil }
+
+// Allows reports whether p, holding role in the organization (empty when not a member), may
+// do action there.
+func (pol Policy) Allows(p Principal, action Action, role Role) bool {
+	if p.Superadmin {
+		return true
+	}
+	return role != "" && slices.Contains(pol.rules[action], role)
+}
+
 // Principal is the authenticated caller.
 type Principal struct {
 	User       User
 	Superadmin bool
-}
-
-// Can reports whether p, holding role in the organization (empty when not a member), may do
-// action there.
-func (p Principal) Can(action Action, role Role) bool {
-	if p.Superadmin {
-		return true
-	}
-	for _, r := range policy[action] {
-		if r == role && role != "" {
-			return true
-		}
-	}
-	return false
 }

@@ -32,13 +32,13 @@ type Config struct {
 	Leeway              time.Duration
 }
 
-// Verifier implements ports.Authenticator.
+// Verifier implements ports.TokenVerifier.
 type Verifier struct {
 	cfg  Config
 	jwks keyfunc.Keyfunc
 }
 
-var _ ports.Authenticator = (*Verifier)(nil)
+var _ ports.TokenVerifier = (*Verifier)(nil)
 
 var asymmetric = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
 
@@ -65,8 +65,8 @@ func New(ctx context.Context, cfg Config) (*Verifier, error) {
 	return v, nil
 }
 
-// Authenticate verifies token and returns its identity. Errors: unauthorized.
-func (v *Verifier) Authenticate(ctx context.Context, token string) (domain.Identity, error) {
+// Verify checks token and returns its identity. Errors: unauthorized.
+func (v *Verifier) Verify(ctx context.Context, token string) (domain.Identity, error) {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(v.methods()), jwt.WithLeeway(v.cfg.Leeway),
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(),

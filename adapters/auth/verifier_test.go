@@ -83,11 +83,11 @@ func TestVerifier_JWKS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodRS256, "rsa1", rk, claims(nil)))
+	id, err := v.Verify(ctx, sign(t, jwt.SigningMethodRS256, "rsa1", rk, claims(nil)))
 	if err != nil || id.Subject != "user_2abc" || id.Email != "ann@example.com" || id.Name != "Ann" || !id.EmailVerified {
 		t.Fatalf("RS256: %+v %v", id, err)
 	}
-	if _, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodES256, "ec1", ek, claims(nil))); err != nil {
+	if _, err := v.Verify(ctx, sign(t, jwt.SigningMethodES256, "ec1", ek, claims(nil))); err != nil {
 		t.Fatalf("ES256: %v", err)
 	}
 	other, err := rsa.GenerateKey(rand.Reader, 2048)
@@ -107,7 +107,7 @@ func TestVerifier_JWKS(t *testing.T) {
 		"HS256 with no secret configured": sign(t, jwt.SigningMethodHS256, "rsa1", pub, claims(nil)),
 	}
 	for name, tok := range bad {
-		if _, err := v.Authenticate(ctx, tok); !errorsIsUnauthorized(err) {
+		if _, err := v.Verify(ctx, tok); !errorsIsUnauthorized(err) {
 			t.Errorf("%s: got %v", name, err)
 		}
 	}
@@ -120,7 +120,7 @@ func TestVerifier_LeewayAndEmailClaim(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := claims(map[string]any{"email": nil, "primary_email": "p@example.com", "exp": time.Now().Add(-10 * time.Second).Unix()})
-	id, err := v.Authenticate(context.Background(), sign(t, jwt.SigningMethodHS256, "", secret, c))
+	id, err := v.Verify(context.Background(), sign(t, jwt.SigningMethodHS256, "", secret, c))
 	if err != nil || id.Email != "p@example.com" {
 		t.Fatalf("within leeway: %+v %v", id, err)
 	}
@@ -128,7 +128,7 @@ func TestVerifier_LeewayAndEmailClaim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if id, err := v.Authenticate(context.Background(), minted); err != nil || id.Email != "m@example.com" {
+	if id, err := v.Verify(context.Background(), minted); err != nil || id.Email != "m@example.com" {
 		t.Fatalf("minted: %+v %v", id, err)
 	}
 }
@@ -164,7 +164,7 @@ func TestVerifier_EmailVerifiedOnlyWhenBooleanTrue(t *testing.T) {
 			v    *auth.Verifier
 			want bool
 		}{{"strict", strict, tc.strict}, {"assume", assume, tc.assume}} {
-			id, err := v.v.Authenticate(ctx, tok)
+			id, err := v.v.Verify(ctx, tok)
 			if err != nil || id.EmailVerified != v.want {
 				t.Errorf("%s, %s: verified=%t err=%v, want %t", tc.name, v.name, id.EmailVerified, err, v.want)
 			}
@@ -188,11 +188,11 @@ func TestVerifier_RefusesUnusableClaims(t *testing.T) {
 		"empty sub":          claims(map[string]any{"sub": ""}),
 	}
 	for name, c := range bad {
-		if _, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodHS256, "", secret, c)); !errorsIsUnauthorized(err) {
+		if _, err := v.Verify(ctx, sign(t, jwt.SigningMethodHS256, "", secret, c)); !errorsIsUnauthorized(err) {
 			t.Errorf("%s: got %v", name, err)
 		}
 	}
-	if _, err := v.Authenticate(ctx, sign(t, jwt.SigningMethodHS256, "", secret, claims(map[string]any{"sub": strings.Repeat("s", 255)}))); err != nil {
+	if _, err := v.Verify(ctx, sign(t, jwt.SigningMethodHS256, "", secret, claims(map[string]any{"sub": strings.Repeat("s", 255)}))); err != nil {
 		t.Errorf("sub of 255 bytes: %v", err)
 	}
 	// Invalid UTF-8 inside a JSON string: the JSON decoder would silently make it U+FFFD.
@@ -201,7 +201,7 @@ func TestVerifier_RefusesUnusableClaims(t *testing.T) {
 	mac := hmac.New(sha256.New, secret)
 	mac.Write([]byte(header + "." + payload))
 	tok := header + "." + payload + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
-	if _, err := v.Authenticate(ctx, tok); !errorsIsUnauthorized(err) {
+	if _, err := v.Verify(ctx, tok); !errorsIsUnauthorized(err) {
 		t.Errorf("invalid UTF-8 payload: got %v", err)
 	}
 }

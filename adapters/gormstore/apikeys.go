@@ -27,7 +27,7 @@ type apiKeyRow struct {
 	UpdatedAt      time.Time
 }
 
-func (apiKeyRow) TableName() string { return "api_keys" }
+func (apiKeyRow) TableName() string { return "orgkit_api_keys" }
 
 func apiKeyToRow(k domain.APIKey) apiKeyRow {
 	return apiKeyRow{ID: k.ID, OrganizationID: k.OrganizationID, Title: k.Title, Service: k.Service,
@@ -80,7 +80,7 @@ func (r apiKeyRepo) Get(ctx context.Context, orgID, id int64) (domain.APIKey, er
 }
 
 func (r apiKeyRepo) Update(ctx context.Context, k domain.APIKey) (domain.APIKey, error) {
-	res := r.db.WithContext(ctx).Table("api_keys").Where("organization_id = ? AND id = ?", k.OrganizationID, k.ID).
+	res := r.db.WithContext(ctx).Table("orgkit_api_keys").Where("organization_id = ? AND id = ?", k.OrganizationID, k.ID).
 		Updates(map[string]any{"title": k.Title, "service": k.Service, "seal_key_id": k.SealKeyID,
 			"sealed": k.Sealed, "last4": k.Last4, "updated_at": k.UpdatedAt.UTC()})
 	if res.Error != nil {
@@ -93,7 +93,7 @@ func (r apiKeyRepo) Update(ctx context.Context, k domain.APIKey) (domain.APIKey,
 }
 
 func (r apiKeyRepo) Delete(ctx context.Context, orgID, id int64) error {
-	res := r.db.WithContext(ctx).Exec("DELETE FROM api_keys WHERE organization_id = ? AND id = ?", orgID, id)
+	res := r.db.WithContext(ctx).Exec("DELETE FROM orgkit_api_keys WHERE organization_id = ? AND id = ?", orgID, id)
 	if res.Error != nil {
 		return dbErr("delete api key", res.Error)
 	}
@@ -112,7 +112,7 @@ func (r apiKeyRepo) NotSealedWith(ctx context.Context, keyID string, limit int) 
 }
 
 func (r apiKeyRepo) Reseal(ctx context.Context, k domain.APIKey, old []byte) (bool, error) {
-	res := r.db.WithContext(ctx).Table("api_keys").Where("organization_id = ? AND id = ? AND sealed = ?", k.OrganizationID, k.ID, old).
+	res := r.db.WithContext(ctx).Table("orgkit_api_keys").Where("organization_id = ? AND id = ? AND sealed = ?", k.OrganizationID, k.ID, old).
 		Updates(map[string]any{"seal_key_id": k.SealKeyID, "sealed": k.Sealed})
 	if res.Error != nil {
 		return false, dbErr("reseal api key", res.Error)

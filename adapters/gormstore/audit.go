@@ -30,7 +30,7 @@ type auditRow struct {
 	CreatedAt      time.Time
 }
 
-func (auditRow) TableName() string { return "audit_logs" }
+func (auditRow) TableName() string { return "orgkit_audit_logs" }
 
 func auditToRow(r domain.AuditRecord) auditRow {
 	changes, _ := json.Marshal(r.Changes)
@@ -59,7 +59,7 @@ func (r auditRepo) Append(ctx context.Context, rec domain.AuditRecord) (domain.A
 			return rec, dbErr("lock audit chain", err)
 		}
 	}
-	q := db.Table("audit_logs").Order("id DESC").Limit(1)
+	q := db.Table("orgkit_audit_logs").Order("id DESC").Limit(1)
 	if rec.OrganizationID == nil {
 		q = q.Where("organization_id IS NULL")
 	} else {
@@ -86,7 +86,7 @@ func (r auditRepo) Append(ctx context.Context, rec domain.AuditRecord) (domain.A
 
 func (r auditRepo) List(ctx context.Context, q domain.AuditQuery) (domain.Page[domain.AuditRecord], error) {
 	page := domain.Page[domain.AuditRecord]{Page: q.Page, PageSize: q.PageSize, Items: []domain.AuditRecord{}}
-	f := r.db.WithContext(ctx).Table("audit_logs")
+	f := r.db.WithContext(ctx).Table("orgkit_audit_logs")
 	if q.OrganizationID != nil {
 		f = f.Where("organization_id = ?", *q.OrganizationID)
 	}

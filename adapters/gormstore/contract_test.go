@@ -231,7 +231,7 @@ func TestOrganizationRepo_List(t *testing.T) {
 
 func TestOrganizationRepo_ListSortsOnlyByKnownColumns(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
-		q := domain.OrganizationQuery{Page: 1, PageSize: 10, Sort: domain.Sort{Field: "name; DROP TABLE organizations"}}
+		q := domain.OrganizationQuery{Page: 1, PageSize: 10, Sort: domain.Sort{Field: "name; DROP TABLE orgkit_organizations"}}
 		if _, err := s.Organizations().List(context.Background(), q); domain.CodeOf(err) != domain.CodeValidation {
 			t.Fatalf("got %v, want validation_error", err)
 		}

@@ -4,12 +4,18 @@ import (
 	"errors"
 	"fmt"
 
-	sqlite "github.com/glebarez/go-sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/orgkit/orgkit/domain"
 )
+
+// sqliteError is the SQLite driver's error, matched by its method so that this package does
+// not link the driver (a Postgres host never needs it).
+type sqliteError interface {
+	error
+	Code() int
+}
 
 // SQLite result codes (sqlite3.h): primary codes are the low byte of extended ones.
 const (
@@ -23,9 +29,9 @@ const (
 // Postgres's default <table>_<column>_fkey in the migrations). Violating one on insert or
 // update means the organization was deleted concurrently.
 var orgForeignKeys = map[string]bool{
-	"memberships_organization_id_fkey":   true,
-	"api_keys_organization_id_fkey":      true,
-	"users_current_organization_id_fkey": true,
+	"orgkit_memberships_organization_id_fkey":   true,
+	"orgkit_api_keys_organization_id_fkey":      true,
+	"orgkit_users_current_organization_id_fkey": true,
 }
 
 // dbErr is the one translation of driver errors into the domain's, for every repository
@@ -51,7 +57,7 @@ func dbErr(op string, err error) error {
 // isBusy reports SQLITE_BUSY or SQLITE_LOCKED, extended codes included: another
 // connection held the lock beyond busy_timeout.
 func isBusy(err error) bool {
-	var lite *sqlite.Error
+	var lite sqliteError
 	if !errors.As(err, &lite) {
 		return false
 	}
@@ -74,7 +80,7 @@ func uniqueViolation(err error) (constraint string, ok bool) {
 	if errors.As(err, &pg) {
 		return pg.ConstraintName, pg.Code == "23505"
 	}
-	var lite *sqlite.Error
+	var lite sqliteError
 	if errors.As(err, &lite) {
 		c := lite.Code()
 		return "", c == sqliteConstraintUnique || c == sqliteConstraintPrimaryKey

@@ -21,7 +21,7 @@ func TestErrors_OrgForeignKeysMatchCatalog(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, err := db.QueryContext(context.Background(), `SELECT conname FROM pg_constraint
-		WHERE contype = 'f' AND confrelid = 'organizations'::regclass ORDER BY conname`)
+		WHERE contype = 'f' AND confrelid = 'orgkit_organizations'::regclass ORDER BY conname`)
 	if err != nil {
 		t.Fatal(err)
 	}

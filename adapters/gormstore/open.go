@@ -1,41 +1,17 @@
-// Package gormstore implements orgkit's repositories with GORM on PostgreSQL or on the
-// embedded, pure-Go SQLite.
 package gormstore
 
 import (
 	"context"
-	"database/sql"
-	"embed"
 	"fmt"
-	"io/fs"
+	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/glebarez/sqlite"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
-
-//go:embed migrations
-var migrations embed.FS
-
-// Dialect names the database behind a Store.
-type Dialect string
-
-// Supported dialects.
-const (
-	Postgres Dialect = "postgres"
-	SQLite   Dialect = "sqlite"
-)
-
-// Store is the GORM-backed unit of work and repositories.
-type Store struct {
-	db      *gorm.DB
-	dialect Dialect
-}
 
 // ParseURL picks the dialect of an ORGKIT_DATABASE_URL and returns the driver DSN.
 func ParseURL(url string) (Dialect, string, error) {
@@ -66,14 +42,40 @@ const DefaultMaxConns = 20
 // Option tunes the pool Open creates.
 type Option func(*options)
 
-type options struct{ maxConns int }
+type options struct {
+	maxConns int
+	log      *slog.Logger
+}
 
 // WithMaxConns sets the Postgres pool size, open and idle alike (values below 1 mean
 // DefaultMaxConns). SQLite ignores it: its single writer needs only a small pool.
 func WithMaxConns(n int) Option { return func(o *options) { o.maxConns = n } }
 
-// Open connects to the database named by url (see ParseURL). It does not migrate.
+// WithLogger sends the store's SQL to log at debug level.
+func WithLogger(log *slog.Logger) Option { return func(o *options) { o.log = log } }
+
+// Open connects to the database named by url (see ParseURL) with a pool of its own, which
+// Close closes. It does not migrate.
 func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
+	o := options{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	db, err := OpenDB(ctx, url, opts...)
+	if err != nil {
+		return nil, err
+	}
+	s, err := New(db, o.log)
+	if err != nil {
+		return nil, err
+	}
+	s.owned = true
+	return s, nil
+}
+
+// OpenDB opens the pool a database URL names, sized for a service of its own: on Postgres,
+// WithMaxConns connections kept open and idle alike. It checks that the database answers.
+func OpenDB(ctx context.Context, url string, opts ...Option) (*gorm.DB, error) {
 	o := options{maxConns: DefaultMaxConns}
 	for _, opt := range opts {
 		opt(&o)
@@ -85,11 +87,11 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	var d gorm.Dialector = postgres.Open(dsn)
-	if dialect == SQLite {
-		d = sqlite.Open(dsn)
+	d, err := dialector(dialect, dsn)
+	if err != nil {
+		return nil, err
 	}
-	db, err := gorm.Open(d, &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true, NowFunc: func() time.Time { return time.Now().UTC() }})
+	db, err := gorm.Open(d, &gorm.Config{Logger: logger.Discard, SkipDefaultTransaction: true})
 	if err != nil {
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
@@ -111,95 +113,33 @@ func Open(ctx context.Context, url string, opts ...Option) (*Store, error) {
 		sqlDB.SetMaxIdleConns(o.maxConns)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	}
-	s := &Store{db: db, dialect: dialect}
-	if err := s.Ping(ctx); err != nil {
+	if err := sqlDB.PingContext(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
-	return s, nil
+	return db, nil
 }
 
-// Dialect reports which database the store talks to.
-func (s *Store) Dialect() Dialect { return s.dialect }
+var (
+	driversMu sync.RWMutex
+	drivers   = map[Dialect]func(dsn string) gorm.Dialector{Postgres: postgres.Open}
+)
 
-// Close closes the connection pool.
-func (s *Store) Close() error {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
-	}
-	return sqlDB.Close()
+// RegisterDriver makes Open able to open dialect d. Postgres is built in; the SQLite driver
+// registers itself when a program imports github.com/orgkit/orgkit/adapters/gormstore/sqlite,
+// so a Postgres host never links it.
+func RegisterDriver(d Dialect, open func(dsn string) gorm.Dialector) {
+	driversMu.Lock()
+	defer driversMu.Unlock()
+	drivers[d] = open
 }
 
-// Ping reports whether the database answers.
-func (s *Store) Ping(ctx context.Context) error {
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return err
+func dialector(d Dialect, dsn string) (gorm.Dialector, error) {
+	driversMu.RLock()
+	defer driversMu.RUnlock()
+	open, ok := drivers[d]
+	if !ok {
+		return nil, fmt.Errorf("database url: the %s driver is not linked: import _ \"github.com/orgkit/orgkit/adapters/gormstore/sqlite\"", d)
 	}
-	return sqlDB.PingContext(ctx)
+	return open(dsn), nil
 }
-
-func (s *Store) migrator() (*goose.Provider, error) {
-	sub, err := fs.Sub(migrations, "migrations/"+string(s.dialect))
-	if err != nil {
-		return nil, err
-	}
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return nil, err
-	}
-	if s.dialect == SQLite {
-		return goose.NewProvider(goose.DialectSQLite3, sqlDB, sub)
-	}
-	locker, err := lock.NewPostgresSessionLocker()
-	if err != nil {
-		return nil, err
-	}
-	return goose.NewProvider(goose.DialectPostgres, sqlDB, sub, goose.WithSessionLocker(locker))
-}
-
-// Migrate applies every pending migration and returns the versions it applied. Postgres
-// migrations take goose's session lock, so replicas starting together migrate once.
-func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
-	p, err := s.migrator()
-	if err != nil {
-		return nil, err
-	}
-	res, err := p.Up(ctx)
-	var applied []int64
-	for _, r := range res {
-		applied = append(applied, r.Source.Version)
-	}
-	if err != nil {
-		return applied, fmt.Errorf("migrate: %w", err)
-	}
-	return applied, nil
-}
-
-// MigrationStatus lists each known migration version and whether it is applied.
-func (s *Store) MigrationStatus(ctx context.Context) (map[int64]bool, error) {
-	p, err := s.migrator()
-	if err != nil {
-		return nil, err
-	}
-	st, err := p.Status(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := map[int64]bool{}
-	for _, m := range st {
-		out[m.Source.Version] = m.State == goose.StateApplied
-	}
-	return out, nil
-}
-
-// Exec runs a raw statement. It exists for operators' tools and tests (e.g. proving the audit
-// log refuses updates); the app never uses it.
-func (s *Store) Exec(ctx context.Context, sql string, args ...any) error {
-	return s.db.WithContext(ctx).Exec(sql, args...).Error
-}
-
-// SQLDB exposes the connection pool for operators' tools and tests that must read raw rows
-// (e.g. proving no plaintext secret is stored); the app never uses it.
-func (s *Store) SQLDB() (*sql.DB, error) { return s.db.DB() }

@@ -16,10 +16,10 @@ type orgRepo repos
 var _ ports.OrganizationRepo = orgRepo{}
 
 // orgSelect adds members_count to every organization read.
-const orgSelect = "organizations.*, (SELECT COUNT(*) FROM memberships m WHERE m.organization_id = organizations.id) AS members_count"
+const orgSelect = "orgkit_organizations.*, (SELECT COUNT(*) FROM orgkit_memberships m WHERE m.organization_id = orgkit_organizations.id) AS members_count"
 
 func (r orgRepo) query(ctx context.Context) *gorm.DB {
-	return r.db.WithContext(ctx).Table("organizations").Select(orgSelect)
+	return r.db.WithContext(ctx).Table("orgkit_organizations").Select(orgSelect)
 }
 
 func (r orgRepo) Create(ctx context.Context, o domain.Organization) (domain.Organization, error) {
@@ -28,7 +28,7 @@ func (r orgRepo) Create(ctx context.Context, o domain.Organization) (domain.Orga
 		return o, err
 	}
 	if err := r.db.WithContext(ctx).Create(&row).Error; err != nil {
-		if isConstraint(err, "organizations_slug_key") {
+		if isConstraint(err, "orgkit_organizations_slug_key") {
 			return o, domain.ErrSlugTaken
 		}
 		return o, dbErr("insert organization", err)
@@ -48,14 +48,14 @@ func (r orgRepo) take(q *gorm.DB) (domain.Organization, error) {
 }
 
 func (r orgRepo) Get(ctx context.Context, id int64) (domain.Organization, error) {
-	return r.take(r.query(ctx).Where("organizations.id = ?", id))
+	return r.take(r.query(ctx).Where("orgkit_organizations.id = ?", id))
 }
 
 func (r orgRepo) GetForUpdate(ctx context.Context, id int64) (domain.Organization, error) {
 	if r.dialect == Postgres {
 		// Lock the bare row first: FOR UPDATE cannot be combined with the count subquery.
 		var found []int64
-		if err := r.db.WithContext(ctx).Raw("SELECT id FROM organizations WHERE id = ? FOR UPDATE", id).Scan(&found).Error; err != nil {
+		if err := r.db.WithContext(ctx).Raw("SELECT id FROM orgkit_organizations WHERE id = ? FOR UPDATE", id).Scan(&found).Error; err != nil {
 			return domain.Organization{}, dbErr("lock organization", err)
 		}
 		if len(found) == 0 {
@@ -66,21 +66,21 @@ func (r orgRepo) GetForUpdate(ctx context.Context, id int64) (domain.Organizatio
 }
 
 func (r orgRepo) GetBySlug(ctx context.Context, slug string) (domain.Organization, error) {
-	return r.take(r.query(ctx).Where("organizations.slug = ?", slug))
+	return r.take(r.query(ctx).Where("orgkit_organizations.slug = ?", slug))
 }
 
 func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {
 	page := domain.Page[domain.Organization]{Page: q.Page, PageSize: q.PageSize, Items: []domain.Organization{}}
-	filter := r.db.WithContext(ctx).Table("organizations")
+	filter := r.db.WithContext(ctx).Table("orgkit_organizations")
 	if q.MemberID != nil {
-		filter = filter.Where("organizations.id IN (SELECT organization_id FROM memberships WHERE user_id = ?)", *q.MemberID)
+		filter = filter.Where("orgkit_organizations.id IN (SELECT organization_id FROM orgkit_memberships WHERE user_id = ?)", *q.MemberID)
 	}
 	if q.Status != nil {
-		filter = filter.Where("organizations.status = ?", string(*q.Status))
+		filter = filter.Where("orgkit_organizations.status = ?", string(*q.Status))
 	}
 	if q.Search != "" {
 		like := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
-		filter = filter.Where(`(lower(organizations.name) LIKE ? ESCAPE '\' OR lower(organizations.slug) LIKE ? ESCAPE '\')`, like, like)
+		filter = filter.Where(`(lower(orgkit_organizations.name) LIKE ? ESCAPE '\' OR lower(orgkit_organizations.slug) LIKE ? ESCAPE '\')`, like, like)
 	}
 	if err := filter.Session(&sessionCopy).Count(&page.Total).Error; err != nil {
 		return page, dbErr("count organizations", err)
@@ -94,7 +94,7 @@ func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.P
 		return page, domain.InvalidField("sort", "cannot sort by %q", q.Sort.Field)
 	}
 	// id breaks ties so pages are stable.
-	order := col + " " + dir + ", organizations.id " + dir
+	order := col + " " + dir + ", orgkit_organizations.id " + dir
 	var rows []organizationRow
 	err := filter.Select(orgSelect).Order(order).Limit(q.PageSize).Offset(q.Offset()).Find(&rows).Error
 	if err != nil {
@@ -113,7 +113,7 @@ func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.P
 // sortColumns is the store's own map from the domain's sort names to columns: nothing a
 // caller sends is ever spliced into SQL.
 var sortColumns = map[string]string{
-	"name": "organizations.name", "created_at": "organizations.created_at", "updated_at": "organizations.updated_at",
+	"name": "orgkit_organizations.name", "created_at": "orgkit_organizations.created_at", "updated_at": "orgkit_organizations.updated_at",
 }
 
 // sessionCopy makes a query reusable after Count.
@@ -128,7 +128,7 @@ func (r orgRepo) Update(ctx context.Context, o domain.Organization, columns []st
 	if err != nil {
 		return o, err
 	}
-	res := r.db.WithContext(ctx).Table("organizations").Where("id = ?", o.ID).Updates(row.columnValues(columns))
+	res := r.db.WithContext(ctx).Table("orgkit_organizations").Where("id = ?", o.ID).Updates(row.columnValues(columns))
 	if res.Error != nil {
 		return o, dbErr("update organization", res.Error)
 	}
@@ -142,15 +142,15 @@ func (r orgRepo) Delete(ctx context.Context, id int64) error {
 	db := r.db.WithContext(ctx)
 	// Explicit deletes rather than relying on ON DELETE alone, so the statement list is the
 	// documentation of what "all its associated data" means.
-	if err := db.Exec("UPDATE users SET current_organization_id = NULL WHERE current_organization_id = ?", id).Error; err != nil {
+	if err := db.Exec("UPDATE orgkit_users SET current_organization_id = NULL WHERE current_organization_id = ?", id).Error; err != nil {
 		return dbErr("clear current organization", err)
 	}
-	for _, table := range []string{"memberships", "api_keys"} {
+	for _, table := range []string{"orgkit_memberships", "orgkit_api_keys"} {
 		if err := db.Exec("DELETE FROM "+table+" WHERE organization_id = ?", id).Error; err != nil {
 			return dbErr("delete "+table, err)
 		}
 	}
-	res := db.Exec("DELETE FROM organizations WHERE id = ?", id)
+	res := db.Exec("DELETE FROM orgkit_organizations WHERE id = ?", id)
 	if res.Error != nil {
 		return dbErr("delete organization", res.Error)
 	}

@@ -34,7 +34,7 @@ type organizationRow struct {
 	UpdatedAt                time.Time
 }
 
-func (organizationRow) TableName() string { return "organizations" }
+func (organizationRow) TableName() string { return "orgkit_organizations" }
 
 func orgToRow(o domain.Organization) (organizationRow, error) {
 	meta := o.Metadata
@@ -121,7 +121,7 @@ type userRow struct {
 	UpdatedAt             time.Time
 }
 
-func (userRow) TableName() string { return "users" }
+func (userRow) TableName() string { return "orgkit_users" }
 
 func (r userRow) toDomain() domain.User {
 	return domain.User{
@@ -138,7 +138,7 @@ type membershipRow struct {
 	CreatedAt      time.Time
 }
 
-func (membershipRow) TableName() string { return "memberships" }
+func (membershipRow) TableName() string { return "orgkit_memberships" }
 
 func membershipToRow(m domain.Membership) membershipRow {
 	return membershipRow{OrganizationID: m.OrganizationID, UserID: m.UserID, Role: string(m.Role), CreatedAt: m.CreatedAt.UTC()}

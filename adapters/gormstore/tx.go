@@ -47,3 +47,19 @@ func (s *Store) Do(ctx context.Context, fn func(tx ports.Repos) error) error {
 		return fn(repos{db: tx, dialect: s.dialect})
 	}))
 }
+
+// TxDB returns the *gorm.DB of a transaction a use case handed to a hook (such as
+// OrganizationDeleting), so the host writes its own rows in the same transaction. It
+// reports false for repositories of another store.
+func TxDB(tx ports.Repos) (*gorm.DB, bool) {
+	for {
+		switch r := tx.(type) {
+		case repos:
+			return r.db, true
+		case interface{ Unwrap() ports.Repos }:
+			tx = r.Unwrap()
+		default:
+			return nil, false
+		}
+	}
+}

@@ -59,11 +59,11 @@ func (r userRepo) EmailHolder(ctx context.Context, email string) (domain.User, e
 }
 
 func (r userRepo) UpdateProfile(ctx context.Context, u domain.User) error {
-	res := r.db.WithContext(ctx).Table("users").Where("id = ?", u.ID).Updates(map[string]any{
+	res := r.db.WithContext(ctx).Table("orgkit_users").Where("id = ?", u.ID).Updates(map[string]any{
 		"email": u.Email, "email_verified": u.EmailVerified, "name": u.Name, "updated_at": u.UpdatedAt.UTC(),
 	})
 	switch {
-	case isConstraint(res.Error, "users_email_key"):
+	case isConstraint(res.Error, "orgkit_users_email_key"):
 		return domain.ErrEmailTaken
 	case res.Error != nil:
 		return dbErr("update user", res.Error)
@@ -74,11 +74,11 @@ func (r userRepo) UpdateProfile(ctx context.Context, u domain.User) error {
 }
 
 func (r userRepo) SetSuperadmin(ctx context.Context, userID int64, on bool) error {
-	return r.exec(ctx, "set superadmin", "UPDATE users SET is_superadmin = ? WHERE id = ?", on, userID)
+	return r.exec(ctx, "set superadmin", "UPDATE orgkit_users SET is_superadmin = ? WHERE id = ?", on, userID)
 }
 
 func (r userRepo) SetCurrentOrganization(ctx context.Context, userID, orgID int64) error {
-	return r.exec(ctx, "set current organization", "UPDATE users SET current_organization_id = ? WHERE id = ?", orgID, userID)
+	return r.exec(ctx, "set current organization", "UPDATE orgkit_users SET current_organization_id = ? WHERE id = ?", orgID, userID)
 }
 
 // exec runs an update of one user. Errors: user_not_found when no row changed.
@@ -94,7 +94,7 @@ func (r userRepo) exec(ctx context.Context, op, sql string, args ...any) error {
 }
 
 func (r userRepo) SetCurrentOrganizationIfUnset(ctx context.Context, userID, orgID int64) error {
-	err := r.db.WithContext(ctx).Exec("UPDATE users SET current_organization_id = ? WHERE id = ? AND current_organization_id IS NULL", orgID, userID).Error
+	err := r.db.WithContext(ctx).Exec("UPDATE orgkit_users SET current_organization_id = ? WHERE id = ? AND current_organization_id IS NULL", orgID, userID).Error
 	if err != nil {
 		return dbErr("set current organization", err)
 	}

@@ -64,7 +64,7 @@ func TestAuditRepo_AppendOnly(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, stmt := range []string{"UPDATE audit_logs SET action = 'x' WHERE id = ?", "DELETE FROM audit_logs WHERE id = ?"} {
+		for _, stmt := range []string{"UPDATE orgkit_audit_logs SET action = 'x' WHERE id = ?", "DELETE FROM orgkit_audit_logs WHERE id = ?"} {
 			if err := s.Exec(ctx, stmt, r.ID); err == nil {
 				t.Errorf("%s succeeded", stmt)
 			}

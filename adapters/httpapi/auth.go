@@ -6,9 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/orgkit/orgkit/app"
 	"github.com/orgkit/orgkit/domain"
-	"github.com/orgkit/orgkit/ports"
 )
 
 type ctxKey int
@@ -18,28 +16,31 @@ const (
 	orgContextKey
 )
 
-// OrgContext is the organization a request acts in and the caller's role there ("" for a
-// superadmin who is not a member).
+// OrgContext is the organization a request acts in, the caller, and the caller's role there
+// ("" for a superadmin who is not a member).
 type OrgContext struct {
 	Organization domain.Organization
 	Role         domain.Role
+	Principal    domain.Principal
 }
 
-// Authenticate verifies the bearer token, provisions the user on first sight and stores the
-// principal in the request context. Embedding services mount it on their own routes.
-func Authenticate(svc *app.Service, authn ports.Authenticator) gin.HandlerFunc {
+// Authenticate is the middleware that verifies the bearer token, signs the user in
+// (provisioning them on first sight) and stores the principal in the request context.
+// Errors answered: 401 unauthorized.
+func (a *API) Authenticate() gin.HandlerFunc {
 	return func(c *gin.Context) {
+		a.ensureRequestContext(c)
 		token, ok := bearer(c.GetHeader("Authorization"))
 		if !ok {
 			writeError(c, &domain.Error{Code: domain.CodeUnauthorized, Message: "missing bearer token in the Authorization header"})
 			return
 		}
-		id, err := authn.Authenticate(c.Request.Context(), token)
+		id, err := a.verifier.Verify(c.Request.Context(), token)
 		if err != nil {
 			writeError(c, err)
 			return
 		}
-		p, err := svc.Authenticate(c.Request.Context(), id)
+		p, err := a.svc.SignIn(c.Request.Context(), id)
 		if err != nil {
 			writeError(c, err)
 			return
@@ -66,29 +67,61 @@ func principal(c *gin.Context) domain.Principal {
 	return p
 }
 
-// OrganizationContext resolves the organization of the request from X-Organization-ID (set
-// by the frontend from the domain), falling back to the caller's current organization, and
-// checks membership (403 otherwise). Mount it after Authenticate.
-func OrganizationContext(svc *app.Service) gin.HandlerFunc {
+// OrganizationContext is the middleware, mounted after Authenticate, that resolves the
+// organization of the request from X-Organization-ID (set by the frontend from the domain),
+// falling back to the caller's current organization, and checks membership.
+// Errors answered: 400 (no organization to act in), 404, 403.
+func (a *API) OrganizationContext() gin.HandlerFunc {
 	return func(c *gin.Context) {
-		var id *int64
-		if h := c.GetHeader("X-Organization-ID"); h != "" {
-			n, ok := parseID(h)
-			if !ok {
-				writeError(c, domain.InvalidField("X-Organization-ID", "X-Organization-ID must be a positive integer"))
+		if _, ok := a.resolveOrganization(c); ok {
+			c.Next()
+		}
+	}
+}
+
+// Require is the middleware that answers 403 forbidden unless the caller's role in the
+// request's organization may do action, an orgkit action or one of the host's own. It
+// resolves the organization as OrganizationContext does when that has not run.
+func (a *API) Require(action domain.Action) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		oc, ok := OrgContextFrom(c.Request.Context())
+		if !ok {
+			if oc, ok = a.resolveOrganization(c); !ok {
 				return
 			}
-			id = &n
 		}
-		org, role, err := svc.OrganizationContext(c.Request.Context(), principal(c), id)
-		if err != nil {
-			writeError(c, err)
+		if !a.svc.Can(oc.Principal, action, oc.Role) {
+			writeError(c, domain.ErrForbidden)
 			return
 		}
-		oc := OrgContext{Organization: org, Role: role}
-		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), orgContextKey, oc))
 		c.Next()
 	}
+}
+
+// resolveOrganization stores the request's OrgContext, or answers the error and reports false.
+func (a *API) resolveOrganization(c *gin.Context) (OrgContext, bool) {
+	if _, ok := PrincipalFrom(c.Request.Context()); !ok {
+		writeError(c, &domain.Error{Code: domain.CodeUnauthorized, Message: "mount Authenticate before OrganizationContext and Require"})
+		return OrgContext{}, false
+	}
+	var id *int64
+	if h := c.GetHeader("X-Organization-ID"); h != "" {
+		n, ok := parseID(h)
+		if !ok {
+			writeError(c, domain.InvalidField("X-Organization-ID", "X-Organization-ID must be a positive integer"))
+			return OrgContext{}, false
+		}
+		id = &n
+	}
+	p := principal(c)
+	org, role, err := a.svc.CurrentOrganization(c.Request.Context(), p, id)
+	if err != nil {
+		writeError(c, err)
+		return OrgContext{}, false
+	}
+	oc := OrgContext{Organization: org, Role: role, Principal: p}
+	c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), orgContextKey, oc))
+	return oc, true
 }
 
 // OrgContextFrom returns what OrganizationContext stored.

@@ -42,6 +42,11 @@ type errorBody struct {
 	Details []domain.FieldError `json:"details,omitempty"`
 }
 
+// WriteError answers err in orgkit's error envelope with the status of its code, for a
+// host's own handlers: a domain error keeps its code and message, anything else is a logged
+// 500 internal_error whose message the client never sees.
+func WriteError(c *gin.Context, err error) { writeError(c, err) }
+
 // writeError answers err in seed 000's envelope. Errors without a domain code are answered
 // as internal_error, never with their own message; every 5xx is logged with the request id
 // and its cause.

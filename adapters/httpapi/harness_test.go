@@ -292,7 +292,7 @@ func (h *harness) connect(orgID int64, email, role string) {
 	expect(h.t, h.do("POST", path+"/connect-user", rootEmail, map[string]any{"email": email}), 200, "")
 }
 
-func newVerifier(ctx context.Context, h *harness) (ports.Authenticator, error) {
+func newVerifier(ctx context.Context, h *harness) (ports.TokenVerifier, error) {
 	return auth.New(ctx, h.authn)
 }
 

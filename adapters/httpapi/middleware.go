@@ -28,23 +28,25 @@ const (
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 
-// requestContext echoes a well-formed X-Request-ID or generates one, and makes the logger
-// available to later handlers.
-func requestContext(log *slog.Logger) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		id := c.GetHeader(headerRequestID)
-		if !validRequestID.MatchString(id) {
-			b := make([]byte, 12)
-			_, _ = rand.Read(b)
-			id = hex.EncodeToString(b)
-		}
-		c.Set(keyRequestID, id)
-		c.Set(keyLogger, log)
-		c.Header(headerRequestID, id)
-		meta := domain.RequestMeta{RequestID: id, IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 512)}
-		c.Request = c.Request.WithContext(domain.WithRequestMeta(c.Request.Context(), meta))
-		c.Next()
+// setRequestContext echoes a well-formed X-Request-ID or generates one, records the
+// request's metadata for the audit log, and makes the logger available to later handlers.
+func setRequestContext(c *gin.Context, log *slog.Logger) {
+	id := c.GetHeader(headerRequestID)
+	if !validRequestID.MatchString(id) {
+		id = newRequestID()
 	}
+	c.Set(keyRequestID, id)
+	c.Set(keyLogger, log)
+	c.Header(headerRequestID, id)
+	meta := domain.RequestMeta{RequestID: id, IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 512)}
+	c.Request = c.Request.WithContext(domain.WithRequestMeta(c.Request.Context(), meta))
+}
+
+// newRequestID is 96 random bits in hex.
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b)
 }
 
 // truncate bounds a client-supplied header for storage; invalid UTF-8 would fail in Postgres.
@@ -64,45 +66,55 @@ func logger(c *gin.Context) *slog.Logger {
 	return slog.Default()
 }
 
-// accessLog writes one structured line per request.
-func accessLog(c *gin.Context) {
-	start := time.Now()
-	c.Next()
-	logger(c).LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+// prelude is what every orgkit route runs first, once even where an engine-wide copy and a
+// group's both apply: the request id and metadata, one access-log line, panic recovery and
+// the body limit.
+func prelude(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if requestID(c) != "" {
+			c.Next()
+			return
+		}
+		setRequestContext(c, log)
+		start := time.Now()
+		defer accessLog(c, start)
+		defer recovery(c)
+		if c.Request.ContentLength > MaxBodyBytes {
+			writeError(c, errTooLarge)
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
+		c.Next()
+	}
+}
+
+// accessLog writes one structured line per request, building it only when info is enabled.
+func accessLog(c *gin.Context, start time.Time) {
+	log := logger(c)
+	if !log.Enabled(c.Request.Context(), slog.LevelInfo) {
+		return
+	}
+	log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 		slog.String("request_id", requestID(c)), slog.String("method", c.Request.Method),
 		slog.String("route", c.FullPath()), slog.Int("status", c.Writer.Status()),
 		slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000), slog.String("client_ip", c.ClientIP()))
 }
 
-// recovery turns a panic into a logged 500 internal_error.
+// recovery, deferred, turns a panic into a logged 500 internal_error.
 func recovery(c *gin.Context) {
-	defer func() {
-		r := recover()
-		if r == nil {
-			return
-		}
-		if r == http.ErrAbortHandler {
-			panic(r)
-		}
-		logger(c).ErrorContext(c.Request.Context(), "panic", slog.String("request_id", requestID(c)),
-			slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
-		if !c.Writer.Written() {
-			writeError(c, fmt.Errorf("panic: %v", r))
-		}
-		c.Abort()
-	}()
-	c.Next()
-}
-
-// limitBody refuses bodies over MaxBodyBytes; decode reports the overflow of a body with no
-// declared length.
-func limitBody(c *gin.Context) {
-	if c.Request.ContentLength > MaxBodyBytes {
-		writeError(c, errTooLarge)
+	r := recover()
+	if r == nil {
 		return
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
-	c.Next()
+	if r == http.ErrAbortHandler {
+		panic(r)
+	}
+	logger(c).ErrorContext(c.Request.Context(), "panic", slog.String("request_id", requestID(c)),
+		slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+	if !c.Writer.Written() {
+		writeError(c, fmt.Errorf("panic: %v", r))
+	}
+	c.Abort()
 }
 
 var errTooLarge = &domain.Error{Code: domain.CodePayloadTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes)}

@@ -136,8 +136,8 @@ func TestOrganizationContext(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := h.svc
-	h.router.GET("/embedded/whoami", httpapi.Authenticate(svc, authn), httpapi.OrganizationContext(svc), func(c *gin.Context) {
+	api := httpapi.NewAPI(h.svc, authn, httpapi.Options{})
+	h.router.GET("/embedded/whoami", api.Authenticate(), api.OrganizationContext(), func(c *gin.Context) {
 		oc, ok := httpapi.OrgContextFrom(c.Request.Context())
 		p, okP := httpapi.PrincipalFrom(c.Request.Context())
 		if !ok || !okP {
@@ -163,6 +163,6 @@ func TestOrganizationContext(t *testing.T) {
 	expect(t, h.do("GET", "/embedded/whoami", "", nil), 401, "unauthorized")
 }
 
-func (h *harness) authenticator() (ports.Authenticator, error) {
+func (h *harness) authenticator() (ports.TokenVerifier, error) {
 	return newVerifier(context.Background(), h)
 }

@@ -27,7 +27,7 @@ func TestTrustedProxies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	behindProxy, err := httpapi.New(h.svc, authn, httpapi.Options{TrustedProxies: []string{"127.0.0.1/32"}})
+	behindProxy, err := httpapi.New(h.svc, authn, httpapi.Options{}, "127.0.0.1/32")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestTrustedProxies(t *testing.T) {
 	if ip := lastIP(2); ip != "203.0.113.9" {
 		t.Fatalf("trusted proxy's X-Forwarded-For ignored: %s", ip)
 	}
-	if _, err := httpapi.New(h.svc, authn, httpapi.Options{TrustedProxies: []string{"not-a-cidr"}}); err == nil {
+	if _, err := httpapi.New(h.svc, authn, httpapi.Options{}, "not-a-cidr"); err == nil {
 		t.Fatal("bad proxy list accepted")
 	}
 }

@@ -1,5 +1,5 @@
-// Package httpapi is orgkit's HTTP adapter: Gin routes in seed 000's shapes, the auth and
-// organization-context middleware, and the one error-to-status table.
+// Package httpapi is orgkit's HTTP adapter: the Gin routes of the API, the authentication,
+// organization-context and permission middleware, and the one error-to-status table.
 package httpapi
 
 import (
@@ -18,10 +18,9 @@ import (
 	"github.com/orgkit/orgkit/ports"
 )
 
-// Options configure the router.
+// Options configure the API.
 type Options struct {
-	Logger         *slog.Logger
-	TrustedProxies []string // client IPs are taken from X-Forwarded-For only behind these
+	Logger *slog.Logger
 	// ReadyChecks are what /readyz checks besides the database, by name (e.g. "redis"); each
 	// should bound its own latency. A failing check answers 503 naming it.
 	ReadyChecks map[string]func(context.Context) error
@@ -30,37 +29,82 @@ type Options struct {
 	Draining func() bool
 }
 
+// API is orgkit's HTTP API over one Service: its routes, mountable on any Gin router or
+// group, and the middleware a host puts on its own routes.
+type API struct {
+	svc      *app.Service
+	verifier ports.TokenVerifier
+	opts     Options
+}
+
 type handlers struct {
 	svc         *app.Service
 	readyChecks map[string]func(context.Context) error
 	draining    func() bool
 }
 
-// New returns the orgkit HTTP API.
-func New(svc *app.Service, authn ports.Authenticator, opts Options) (*gin.Engine, error) {
+// NewAPI builds the API on a service and the verifier of its bearer tokens.
+func NewAPI(svc *app.Service, verifier ports.TokenVerifier, opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	return &API{svc: svc, verifier: verifier, opts: opts}
+}
+
+// New returns a Gin engine of its own serving the API and the operational routes
+// (/healthz, /readyz, /openapi.yaml), with unknown routes and methods answered in orgkit's
+// error envelope: what the orgkit binary serves.
+func New(svc *app.Service, verifier ports.TokenVerifier, opts Options, trustedProxies ...string) (*gin.Engine, error) {
+	a := NewAPI(svc, verifier, opts)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	if err := r.SetTrustedProxies(opts.TrustedProxies); err != nil {
+	if err := r.SetTrustedProxies(trustedProxies); err != nil {
 		return nil, err
 	}
-	r.Use(requestContext(opts.Logger), accessLog, recovery, limitBody)
+	r.Use(a.middleware()...) // also for routes added to the engine beside orgkit's own
 	r.NoRoute(func(c *gin.Context) {
 		writeError(c, &domain.Error{Code: domain.CodeNotFound, Message: "route not found"})
 	})
 	r.NoMethod(func(c *gin.Context) {
 		writeError(c, &domain.Error{Code: domain.CodeMethodNotAllowed, Message: "method not allowed on this route"})
 	})
+	a.RegisterOps(r)
+	a.Register(r)
+	return r, nil
+}
 
-	h := &handlers{svc: svc, readyChecks: opts.ReadyChecks, draining: opts.Draining}
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/readyz", h.ready)
-	r.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
+// middleware is what every orgkit route runs first (see prelude).
+func (a *API) middleware() []gin.HandlerFunc { return []gin.HandlerFunc{prelude(a.opts.Logger)} }
 
-	v1 := r.Group("/v1", Authenticate(svc, authn))
+// ensureRequestContext runs requestContext for a host route that did not go through
+// Register's group, so errors are logged with a request id and audit records get the
+// request's metadata.
+func (a *API) ensureRequestContext(c *gin.Context) {
+	if requestID(c) == "" {
+		setRequestContext(c, a.opts.Logger)
+	}
+}
+
+func (a *API) handlers() *handlers {
+	return &handlers{svc: a.svc, readyChecks: a.opts.ReadyChecks, draining: a.opts.Draining}
+}
+
+// RegisterOps mounts /healthz, /readyz and /openapi.yaml under r.
+func (a *API) RegisterOps(r gin.IRouter) {
+	g := r.Group("", a.middleware()...)
+	h := a.handlers()
+	g.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	g.GET("/readyz", h.ready)
+	g.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
+}
+
+// Register mounts every API route (/v1/…) under r, with orgkit's request-id, logging,
+// recovery and body-limit middleware on that group only, so a host's other routes keep
+// their own.
+func (a *API) Register(r gin.IRouter) {
+	h := a.handlers()
+	v1 := r.Group("/v1", append(a.middleware(), a.Authenticate())...)
 	v1.GET("/me", h.me)
 	v1.PUT("/me/switch-organization", h.switchOrganization)
 
@@ -78,7 +122,6 @@ func New(svc *app.Service, authn ports.Authenticator, opts Options) (*gin.Engine
 	orgs.DELETE("/:id/api-keys/:keyId", h.deleteAPIKey)
 	orgs.GET("/:id/audit-logs", h.listOrgAuditLogs)
 	v1.GET("/audit-logs", h.listAllAuditLogs)
-	return r, nil
 }
 
 // readyTimeout bounds /readyz, so a probe never waits on a hung dependency.

@@ -101,7 +101,7 @@ func TestAPIKeys_Lifecycle(t *testing.T) {
 		}
 
 		// Nothing secret in the rows, the audit log or the logs.
-		for _, table := range []string{"api_keys", "audit_logs"} {
+		for _, table := range []string{"orgkit_api_keys", "orgkit_audit_logs"} {
 			if rows := h.dump(table); strings.Contains(rows, "sk_live") || strings.Contains(rows, "sk_test_xyz") || strings.Contains(rows, "rotated") {
 				t.Errorf("%s holds a plaintext key:\n%s", table, rows)
 			}
@@ -244,7 +244,7 @@ func TestAPIKeys_NoRevealWithoutAuditRecord(t *testing.T) {
 	h := sqlite(t)
 	orgID := h.createOrg("audited")
 	h.createKey(orgID, rootEmail, "Prod", secret)
-	if err := h.store.Exec(context.Background(), `CREATE TRIGGER audit_down BEFORE INSERT ON audit_logs BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END`); err != nil {
+	if err := h.store.Exec(context.Background(), `CREATE TRIGGER audit_down BEFORE INSERT ON orgkit_audit_logs BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END`); err != nil {
 		t.Fatal(err)
 	}
 	res := h.do("GET", keysPath(orgID), rootEmail, nil)
@@ -261,7 +261,7 @@ func TestAPIKeys_CopiedCiphertextFails(t *testing.T) {
 	a, b := h.createOrg("alpha"), h.createOrg("bravo")
 	h.createKey(a, rootEmail, "A", secret)
 	h.createKey(b, rootEmail, "B", "sk_bravo_0000")
-	err := h.store.Exec(context.Background(), `UPDATE api_keys SET sealed = (SELECT sealed FROM api_keys WHERE organization_id = ?) WHERE organization_id = ?`, a, b)
+	err := h.store.Exec(context.Background(), `UPDATE orgkit_api_keys SET sealed = (SELECT sealed FROM orgkit_api_keys WHERE organization_id = ?) WHERE organization_id = ?`, a, b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/app"
 	"github.com/orgkit/orgkit/domain"
 )
@@ -44,7 +45,7 @@ func migrate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	store, err := openStore(ctx, cfg)
+	store, err := gormstore.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
 	}
@@ -72,24 +73,24 @@ func migrate(ctx context.Context, e env, args []string) error {
 }
 
 // withApp parses an operator command (with its own flags) and runs fn on the wired service.
-func withApp(ctx context.Context, e env, name, synopsis string, args []string, valid func([]string) bool, fn func(w *wired, pos []string) error, flags ...func(*flag.FlagSet)) error {
+func withApp(ctx context.Context, e env, name, synopsis string, args []string, valid func([]string) bool, fn func(svc *app.Service, pos []string) error, flags ...func(*flag.FlagSet)) error {
 	cfg, pos, err := adminCommand(e, name, synopsis, args, valid, flags...)
 	if err != nil {
 		return err
 	}
-	w, err := wire(ctx, cfg, quiet())
+	k, closeKit, err := kit(ctx, cfg, quiet(), nil)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
-	return fn(w, pos)
+	defer closeKit()
+	return fn(k.Service(), pos)
 }
 
 // superadmin grants or revokes the platform role of a user who has signed in once.
 func superadmin(ctx context.Context, e env, args []string) error {
 	valid := func(p []string) bool { return len(p) == 2 && (p[0] == "grant" || p[0] == "revoke") }
-	return withApp(ctx, e, "superadmin", "grant|revoke EMAIL", args, valid, func(w *wired, pos []string) error {
-		u, err := w.svc.SetSuperadmin(ctx, pos[1], pos[0] == "grant")
+	return withApp(ctx, e, "superadmin", "grant|revoke EMAIL", args, valid, func(svc *app.Service, pos []string) error {
+		u, err := svc.SetSuperadmin(ctx, pos[1], pos[0] == "grant")
 		if errors.Is(err, domain.ErrUserNotFound) {
 			return fmt.Errorf("%s %s: %w: the user must have signed in once", pos[0], pos[1], err)
 		}
@@ -104,8 +105,8 @@ func superadmin(ctx context.Context, e env, args []string) error {
 // vault re-seals every API key with the active key of ORGKIT_VAULT_KEYS.
 func vault(ctx context.Context, e env, args []string) error {
 	valid := func(p []string) bool { return len(p) == 1 && p[0] == "rotate" }
-	return withApp(ctx, e, "vault", "rotate", args, valid, func(w *wired, _ []string) error {
-		n, err := w.svc.RotateVault(ctx, 100)
+	return withApp(ctx, e, "vault", "rotate", args, valid, func(svc *app.Service, _ []string) error {
+		n, err := svc.RotateVault(ctx, 100)
 		fmt.Fprintf(e.stdout, "re-sealed %d key(s)\n", n)
 		return err
 	})
@@ -120,8 +121,8 @@ func audit(ctx context.Context, e env, args []string) error {
 	flags := func(fs *flag.FlagSet) {
 		fs.Var(expect, "expect-head", "ID=HASH (repeatable): a head printed by an earlier verify, ID an organization id or platform; exit 1 when it is no longer in its chain")
 	}
-	return withApp(ctx, e, "audit", "verify [--expect-head ID=HASH]…", args, valid, func(w *wired, _ []string) error {
-		v, err := w.svc.VerifyAudit(ctx, expect)
+	return withApp(ctx, e, "audit", "verify [--expect-head ID=HASH]…", args, valid, func(svc *app.Service, _ []string) error {
+		v, err := svc.VerifyAudit(ctx, expect)
 		if err != nil {
 			return err
 		}

@@ -56,7 +56,7 @@ func TestAuditVerify_HeadsDetectTruncatedTail(t *testing.T) {
 	}
 
 	// An attacker removes the last two records of alpha's chain: every link left is intact.
-	for _, stmt := range []string{"DROP TRIGGER audit_logs_no_delete", "DELETE FROM audit_logs WHERE id IN (4, 6)"} {
+	for _, stmt := range []string{"DROP TRIGGER orgkit_audit_logs_no_delete", "DELETE FROM orgkit_audit_logs WHERE id IN (4, 6)"} {
 		if err := store.Exec(ctx, stmt); err != nil {
 			t.Fatal(err)
 		}

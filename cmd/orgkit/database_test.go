@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgkit/orgkit"
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 	"github.com/orgkit/orgkit/internal/testenv"
@@ -150,12 +151,17 @@ func TestConfig_ShutdownDelayAndPool(t *testing.T) {
 // connections, idle and open alike.
 func TestWire_PostgresPoolSize(t *testing.T) {
 	testenv.Postgres(t)
-	w, err := wire(context.Background(), config{DatabaseURL: gormtest.URL(t, gormstore.Postgres), DBMaxConns: 7}, quiet())
+	cfg := config{DatabaseURL: gormtest.URL(t, gormstore.Postgres), DBMaxConns: 7}
+	oc, err := orgkit.ConfigFromEnv(context.Background(), cfg.lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
-	db, err := w.store.SQLDB()
+	defer func() {
+		if err := orgkit.CloseConfig(oc); err != nil {
+			t.Error(err)
+		}
+	}()
+	db, err := oc.DB.DB()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/orgkit/orgkit"
 	"github.com/orgkit/orgkit/adapters/auth"
-	"github.com/orgkit/orgkit/adapters/httpapi"
+	"github.com/orgkit/orgkit/domain"
 )
 
 const shutdownGrace = 15 * time.Second
@@ -42,22 +43,22 @@ func serve(ctx context.Context, e env, args []string) error {
 		return errors.New("no authentication configured: set ORGKIT_AUTH_JWKS_URL (e.g. https://<clerk-frontend-api>/.well-known/jwks.json) or ORGKIT_AUTH_HS256_SECRET, or run `orgkit serve --dev` for local development")
 	}
 
-	w, err := wire(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
-	authn, err := auth.New(ctx, authConfig(cfg))
-	if err != nil {
-		return err
-	}
 	gin.SetMode(gin.ReleaseMode)
 	var draining atomic.Bool
-	router, err := httpapi.New(w.svc, authn, httpapi.Options{Logger: log, TrustedProxies: splitList(cfg.TrustedProxies),
-		ReadyChecks: w.readyChecks, Draining: draining.Load})
+	k, closeKit, err := kit(ctx, cfg, log, draining.Load)
 	if err != nil {
 		return err
 	}
+	defer closeKit()
+	router, err := newRouter(k, splitList(cfg.TrustedProxies))
+	if err != nil {
+		return err
+	}
+	go func() {
+		if err := k.Run(ctx); err != nil {
+			log.Error("background work stopped", slog.Any("error", err))
+		}
+	}()
 	s := server{addr: cfg.HTTPAddr, handler: router, log: log, delay: cfg.ShutdownDelay, draining: &draining}
 	return s.listenAndServe(ctx, e.stdout)
 }
@@ -125,6 +126,28 @@ func closeWhileDraining(h http.Handler, draining *atomic.Bool) http.Handler {
 		h.ServeHTTP(w, r)
 	})
 }
+
+// newRouter is the binary's own Gin engine: orgkit's API and operational routes, with
+// unknown routes and methods answered in orgkit's error envelope.
+func newRouter(k *orgkit.Kit, trustedProxies []string) (*gin.Engine, error) {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(trustedProxies); err != nil {
+		return nil, fmt.Errorf("ORGKIT_TRUSTED_PROXIES: %w", err)
+	}
+	r.Use(gin.Recovery())
+	r.NoRoute(func(c *gin.Context) { orgkit.WriteError(c, errRouteNotFound) })
+	r.NoMethod(func(c *gin.Context) { orgkit.WriteError(c, errMethodNotAllowed) })
+	k.RegisterOps(r)
+	k.Register(r)
+	return r, nil
+}
+
+var (
+	errRouteNotFound    = &domain.Error{Code: domain.CodeNotFound, Message: "route not found"}
+	errMethodNotAllowed = &domain.Error{Code: domain.CodeMethodNotAllowed, Message: "method not allowed on this route"}
+)
 
 func authConfig(cfg config) auth.Config {
 	return auth.Config{

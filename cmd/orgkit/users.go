@@ -30,12 +30,12 @@ func users(ctx context.Context, e env, args []string) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	w, err := wire(ctx, cfg, quiet())
+	k, closeKit, err := kit(ctx, cfg, quiet(), nil)
 	if err != nil {
 		return err
 	}
-	defer w.Close()
-	u, err := w.svc.RelinkEmail(ctx, email, subject)
+	defer closeKit()
+	u, err := k.Service().RelinkEmail(ctx, email, subject)
 	if err != nil {
 		return fmt.Errorf("relink %s to %s: %w", email, subject, err)
 	}

@@ -115,7 +115,7 @@ func TestAuditVerify(t *testing.T) {
 		t.Fatalf("intact: %q %v", out, err)
 	}
 	// An attacker with database access drops the append-only guard and edits record 3.
-	for _, stmt := range []string{"DROP TRIGGER audit_logs_no_update", "UPDATE audit_logs SET changes = '[\"name\"]' WHERE id = 3"} {
+	for _, stmt := range []string{"DROP TRIGGER orgkit_audit_logs_no_update", "UPDATE orgkit_audit_logs SET changes = '[\"name\"]' WHERE id = 3"} {
 		if err := store.Exec(context.Background(), stmt); err != nil {
 			t.Fatal(err)
 		}
@@ -128,7 +128,7 @@ func TestAuditVerify(t *testing.T) {
 
 func TestAuditVerify_DetectsRemoval(t *testing.T) {
 	env, store := auditedDB(t)
-	for _, stmt := range []string{"DROP TRIGGER audit_logs_no_delete", "DELETE FROM audit_logs WHERE id = 2"} {
+	for _, stmt := range []string{"DROP TRIGGER orgkit_audit_logs_no_delete", "DELETE FROM orgkit_audit_logs WHERE id = 2"} {
 		if err := store.Exec(context.Background(), stmt); err != nil {
 			t.Fatal(err)
 		}

@@ -15,6 +15,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver for schema setup
 
 	"github.com/orgkit/orgkit/adapters/gormstore"
+	_ "github.com/orgkit/orgkit/adapters/gormstore/sqlite" // sqlite: URLs
 	"github.com/orgkit/orgkit/internal/testenv"
 )
 

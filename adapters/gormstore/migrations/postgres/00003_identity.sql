@@ -1,18 +1,18 @@
 -- +goose Up
 -- Emails carry whether the identity provider vouched for them; only verified ones match.
-ALTER TABLE users ADD COLUMN email_verified BOOLEAN NOT NULL DEFAULT FALSE;
+ALTER TABLE orgkit_users ADD COLUMN email_verified BOOLEAN NOT NULL DEFAULT FALSE;
 -- Emails and slugs fold case in ASCII only and compare exactly: Postgres's lower() follows
 -- the locale (the Kelvin sign becomes k), SQLite's does not, so neither is used any more.
-UPDATE users SET email = translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
+UPDATE orgkit_users SET email = translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')
     WHERE email IS NOT NULL;
-DROP INDEX users_email_key;
-CREATE UNIQUE INDEX users_email_key ON users (email);
-DROP INDEX organizations_slug_key;
-CREATE UNIQUE INDEX organizations_slug_key ON organizations (slug);
+DROP INDEX orgkit_users_email_key;
+CREATE UNIQUE INDEX orgkit_users_email_key ON orgkit_users (email);
+DROP INDEX orgkit_organizations_slug_key;
+CREATE UNIQUE INDEX orgkit_organizations_slug_key ON orgkit_organizations (slug);
 
 -- +goose Down
-DROP INDEX organizations_slug_key;
-CREATE UNIQUE INDEX organizations_slug_key ON organizations (lower(slug));
-DROP INDEX users_email_key;
-CREATE UNIQUE INDEX users_email_key ON users (lower(email));
-ALTER TABLE users DROP COLUMN email_verified;
+DROP INDEX orgkit_organizations_slug_key;
+CREATE UNIQUE INDEX orgkit_organizations_slug_key ON orgkit_organizations (lower(slug));
+DROP INDEX orgkit_users_email_key;
+CREATE UNIQUE INDEX orgkit_users_email_key ON orgkit_users (lower(email));
+ALTER TABLE orgkit_users DROP COLUMN email_verified;

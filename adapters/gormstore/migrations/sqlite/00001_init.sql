@@ -1,5 +1,5 @@
 -- +goose Up
-CREATE TABLE organizations (
+CREATE TABLE orgkit_organizations (
     id                         INTEGER PRIMARY KEY AUTOINCREMENT,
     name                       TEXT NOT NULL,
     slug                       TEXT NOT NULL,
@@ -22,32 +22,32 @@ CREATE TABLE organizations (
     created_at                 DATETIME NOT NULL,
     updated_at                 DATETIME NOT NULL
 );
-CREATE UNIQUE INDEX organizations_slug_key ON organizations (lower(slug));
-CREATE INDEX organizations_name_idx ON organizations (name, id);
+CREATE UNIQUE INDEX orgkit_organizations_slug_key ON orgkit_organizations (lower(slug));
+CREATE INDEX orgkit_organizations_name_idx ON orgkit_organizations (name, id);
 
-CREATE TABLE users (
+CREATE TABLE orgkit_users (
     id                      INTEGER PRIMARY KEY AUTOINCREMENT,
     subject                 TEXT NOT NULL,
     email                   TEXT,
     name                    TEXT,
     is_superadmin           BOOLEAN NOT NULL DEFAULT FALSE,
-    current_organization_id INTEGER REFERENCES organizations (id) ON DELETE SET NULL,
+    current_organization_id INTEGER REFERENCES orgkit_organizations (id) ON DELETE SET NULL,
     created_at              DATETIME NOT NULL,
     updated_at              DATETIME NOT NULL
 );
-CREATE UNIQUE INDEX users_subject_key ON users (subject);
-CREATE UNIQUE INDEX users_email_key ON users (lower(email));
+CREATE UNIQUE INDEX orgkit_users_subject_key ON orgkit_users (subject);
+CREATE UNIQUE INDEX orgkit_users_email_key ON orgkit_users (lower(email));
 
-CREATE TABLE memberships (
-    organization_id INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
-    user_id         INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+CREATE TABLE orgkit_memberships (
+    organization_id INTEGER NOT NULL REFERENCES orgkit_organizations (id) ON DELETE CASCADE,
+    user_id         INTEGER NOT NULL REFERENCES orgkit_users (id) ON DELETE CASCADE,
     role            TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member', 'viewer')),
     created_at      DATETIME NOT NULL,
     PRIMARY KEY (organization_id, user_id)
 );
-CREATE INDEX memberships_user_idx ON memberships (user_id, organization_id);
+CREATE INDEX orgkit_memberships_user_idx ON orgkit_memberships (user_id, organization_id);
 
 -- +goose Down
-DROP TABLE memberships;
-DROP TABLE users;
-DROP TABLE organizations;
+DROP TABLE orgkit_memberships;
+DROP TABLE orgkit_users;
+DROP TABLE orgkit_organizations;

@@ -1,7 +1,7 @@
 -- +goose Up
-CREATE TABLE api_keys (
+CREATE TABLE orgkit_api_keys (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
-    organization_id INTEGER NOT NULL REFERENCES organizations (id) ON DELETE CASCADE,
+    organization_id INTEGER NOT NULL REFERENCES orgkit_organizations (id) ON DELETE CASCADE,
     title           TEXT NOT NULL,
     service         TEXT NOT NULL,
     seal_key_id     TEXT NOT NULL,
@@ -10,10 +10,10 @@ CREATE TABLE api_keys (
     created_at      DATETIME NOT NULL,
     updated_at      DATETIME NOT NULL
 );
-CREATE INDEX api_keys_org_idx ON api_keys (organization_id, id);
-CREATE INDEX api_keys_seal_key_idx ON api_keys (seal_key_id, id);
+CREATE INDEX orgkit_api_keys_org_idx ON orgkit_api_keys (organization_id, id);
+CREATE INDEX orgkit_api_keys_seal_key_idx ON orgkit_api_keys (seal_key_id, id);
 
-CREATE TABLE audit_logs (
+CREATE TABLE orgkit_audit_logs (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     organization_id INTEGER,
     actor_user_id   INTEGER,
@@ -29,22 +29,22 @@ CREATE TABLE audit_logs (
     hash            TEXT NOT NULL,
     created_at      DATETIME NOT NULL
 );
-CREATE INDEX audit_logs_org_idx ON audit_logs (organization_id, id);
-CREATE INDEX audit_logs_action_idx ON audit_logs (action, id);
+CREATE INDEX orgkit_audit_logs_org_idx ON orgkit_audit_logs (organization_id, id);
+CREATE INDEX orgkit_audit_logs_action_idx ON orgkit_audit_logs (action, id);
 
 -- +goose StatementBegin
-CREATE TRIGGER audit_logs_no_update BEFORE UPDATE ON audit_logs
+CREATE TRIGGER orgkit_audit_logs_no_update BEFORE UPDATE ON orgkit_audit_logs
 BEGIN
-    SELECT RAISE(ABORT, 'audit_logs is append-only');
+    SELECT RAISE(ABORT, 'orgkit_audit_logs is append-only');
 END;
 -- +goose StatementEnd
 -- +goose StatementBegin
-CREATE TRIGGER audit_logs_no_delete BEFORE DELETE ON audit_logs
+CREATE TRIGGER orgkit_audit_logs_no_delete BEFORE DELETE ON orgkit_audit_logs
 BEGIN
-    SELECT RAISE(ABORT, 'audit_logs is append-only');
+    SELECT RAISE(ABORT, 'orgkit_audit_logs is append-only');
 END;
 -- +goose StatementEnd
 
 -- +goose Down
-DROP TABLE audit_logs;
-DROP TABLE api_keys;
+DROP TABLE orgkit_audit_logs;
+DROP TABLE orgkit_api_keys;

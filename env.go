@@ -1,0 +1,98 @@
+package orgkit
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/orgkit/orgkit/adapters/gormstore"
+)
+
+// ConfigFromEnv reads the ORGKIT_* variables through getenv (os.Getenv, or a lookup that puts
+// flags first) and opens what they name: the database of ORGKIT_DATABASE_URL (default
+// sqlite:orgkit.db; SQLite needs the blank import of
+// github.com/orgkit/orgkit/adapters/gormstore/sqlite) with a pool of ORGKIT_DB_MAX_CONNS
+// connections kept open, and the Redis of ORGKIT_REDIS_URL with short timeouts. The caller
+// closes both (CloseConfig). Errors name the variable that is wrong.
+func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, error) {
+	env := func(name, def string) string {
+		if v := getenv(name); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := Config{
+		Auth: AuthConfig{HS256Secret: []byte(getenv("ORGKIT_AUTH_HS256_SECRET")), JWKSURL: getenv("ORGKIT_AUTH_JWKS_URL"),
+			Issuer: getenv("ORGKIT_AUTH_ISSUER"), Audience: getenv("ORGKIT_AUTH_AUDIENCE"), EmailClaim: env("ORGKIT_AUTH_EMAIL_CLAIM", "email")},
+		SuperadminEmails: splitList(getenv("ORGKIT_SUPERADMIN_EMAILS")),
+		VaultKeys:        getenv("ORGKIT_VAULT_KEYS"),
+		RedisKeyPrefix:   env("ORGKIT_REDIS_KEY_PREFIX", "orgkit:"),
+	}
+	var err error
+	if cfg.Auth.AssumeEmailVerified, err = strconv.ParseBool(env("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED", "false")); err != nil {
+		return Config{}, fmt.Errorf("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED must be true or false, not %q", getenv("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED"))
+	}
+	maxConns, err := strconv.Atoi(env("ORGKIT_DB_MAX_CONNS", strconv.Itoa(gormstore.DefaultMaxConns)))
+	if err != nil || maxConns < 1 {
+		return Config{}, fmt.Errorf("ORGKIT_DB_MAX_CONNS must be a positive integer, not %q", getenv("ORGKIT_DB_MAX_CONNS"))
+	}
+	if url := env("ORGKIT_REDIS_URL", ""); url != "" {
+		if cfg.Redis, err = redisClient(url); err != nil {
+			return Config{}, err
+		}
+	}
+	if cfg.DB, err = gormstore.OpenDB(ctx, env("ORGKIT_DATABASE_URL", "sqlite:orgkit.db"), gormstore.WithMaxConns(maxConns)); err != nil {
+		CloseConfig(cfg)
+		return Config{}, fmt.Errorf("ORGKIT_DATABASE_URL: %w", err)
+	}
+	return cfg, nil
+}
+
+// CloseConfig closes the database pool and Redis client ConfigFromEnv opened.
+func CloseConfig(cfg Config) error {
+	var first error
+	if cfg.Redis != nil {
+		first = cfg.Redis.Close()
+	}
+	if cfg.DB != nil {
+		if sqlDB, err := cfg.DB.DB(); err == nil {
+			if err := sqlDB.Close(); first == nil {
+				first = err
+			}
+		}
+	}
+	return first
+}
+
+// redisClient connects to url with short timeouts unless the URL sets its own (dial_timeout,
+// read_timeout, …): a slow Redis must cost a request a fast 503, and go-redis's defaults (5s
+// dial, 3s read and write) would hold a pool connection that long.
+func redisClient(url string) (*redis.Client, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("ORGKIT_REDIS_URL: %w", err)
+	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&opt.DialTimeout, time.Second}, {&opt.ReadTimeout, 500 * time.Millisecond}, {&opt.WriteTimeout, 500 * time.Millisecond}, {&opt.PoolTimeout, time.Second}} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	return redis.NewClient(opt), nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,273 @@
+// Package orgkit gives a multi-tenant Go service its organizations: the organization record,
+// users and memberships with roles, a per-organization encrypted API-key vault and an audit
+// log, over HTTP and as use cases.
+//
+// It is the one place where orgkit's parts are put together, for host services and for the
+// orgkit binary alike:
+//
+//	k, err := orgkit.New(ctx, orgkit.Config{DB: db, Auth: orgkit.AuthConfig{JWKSURL: jwks}})
+//	if err != nil { … }
+//	defer k.Close()
+//	if err := k.Migrate(ctx); err != nil { … }
+//	k.Register(router) // every /v1 route on the host's Gin router or group
+//	router.POST("/v1/appointments/:id/cancel", k.Authenticate(), k.Require("appointment.cancel"), cancel)
+package orgkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
+	"gorm.io/gorm"
+
+	"github.com/orgkit/orgkit/adapters/auth"
+	"github.com/orgkit/orgkit/adapters/gormstore"
+	"github.com/orgkit/orgkit/adapters/httpapi"
+	"github.com/orgkit/orgkit/adapters/ratelimit"
+	"github.com/orgkit/orgkit/adapters/vaultcrypto"
+	"github.com/orgkit/orgkit/app"
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+)
+
+// Config is everything New needs. Only DB and one of Auth's key sources are required.
+type Config struct {
+	// DB is the host's pool (Postgres or SQLite). orgkit works on a session of its own and
+	// never changes the pool's settings or logger; Close does not close it.
+	DB *gorm.DB
+	// Auth selects the bearer tokens accepted.
+	Auth AuthConfig
+	// SuperadminEmails are platform superadmins, while the user holds the address verified.
+	SuperadminEmails []string
+	// VaultKeys is the API-key ring, "id:base64(32 bytes),…": the first seals, all open.
+	// Empty: the vault answers 503 vault_unavailable.
+	VaultKeys string
+	// Redis, when set, holds rate limits shared by every replica; nil: in-process limits.
+	Redis redis.UniversalClient
+	// RedisKeyPrefix prefixes every Redis key; "orgkit:" when empty.
+	RedisKeyPrefix string
+	// Logger receives orgkit's logs (its SQL at debug level); slog.Default() when nil.
+	Logger *slog.Logger
+	// Permissions are the host's own actions and the roles that may do them, such as
+	// "appointment.cancel": {"owner", "admin"}. They join orgkit's policy table; superadmins
+	// may do everything. Require checks them.
+	Permissions map[string][]string
+	// Hooks let the host react to changes.
+	Hooks Hooks
+	// Draining, when set, makes /readyz answer 503 while it reports true (a replica that is
+	// shutting down). The orgkit binary sets it; nil: never.
+	Draining func() bool
+}
+
+// AuthConfig selects the accepted bearer tokens: HS256 with a shared secret, and/or
+// asymmetric tokens whose keys a JWKS endpoint publishes (Clerk, any OIDC issuer).
+type AuthConfig struct {
+	HS256Secret []byte
+	JWKSURL     string
+	Issuer      string // `iss` must equal it when set
+	Audience    string // `aud` must contain it when set
+	EmailClaim  string // claim carrying the email; "email" when empty
+	// AssumeEmailVerified treats a token with no email_verified claim as vouching for its
+	// email: set it only for issuers that never issue unverified emails.
+	AssumeEmailVerified bool
+}
+
+// Hooks let a host react to orgkit's changes. Both are optional.
+type Hooks struct {
+	// OrganizationDeleting runs inside the transaction that deletes an organization, before
+	// orgkit's rows go, with that transaction as tx: delete the host's rows of the
+	// organization through it. An error aborts the deletion, which then answers that error.
+	OrganizationDeleting func(ctx context.Context, tx *gorm.DB, orgID int64) error
+	// AfterCommit receives every audited change once, after its transaction committed. It
+	// is not called for changes made through WithTx: the host commits those.
+	AfterCommit func(ctx context.Context, e Event)
+}
+
+// Event is one audited change, as the audit log records it.
+type Event struct {
+	AuditID        int64
+	Action         string // such as "organization.updated" or "member.connected"
+	OrganizationID *int64 // nil for platform changes
+	ActorUserID    *int64 // nil when an operator ran a command
+	ActorEmail     *string
+	TargetType     string // "organization", "user", "api_key", …
+	TargetID       string
+	Changes        []string // names of the changed fields, never their values
+	At             time.Time
+}
+
+// Kit is orgkit put together: its use cases, HTTP API and middleware on one database.
+type Kit struct {
+	cfg     Config
+	store   *gormstore.Store
+	svc     *app.Service
+	api     *httpapi.API
+	limiter ports.RateLimiter
+	checks  map[string]func(context.Context) error
+}
+
+// New puts orgkit together on cfg. It opens nothing the host did not configure and starts
+// no goroutine (a JWKS endpoint's keys are refreshed in the background once configured).
+// With no token key source in cfg.Auth every token is refused (401).
+// Errors: a nil DB, a malformed vault key ring, an unreachable JWKS endpoint, unknown roles
+// in Permissions or a host action that is one of orgkit's own.
+func New(ctx context.Context, cfg Config) (*Kit, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.RedisKeyPrefix == "" {
+		cfg.RedisKeyPrefix = "orgkit:"
+	}
+	store, err := gormstore.New(cfg.DB, cfg.Logger)
+	if err != nil {
+		return nil, fmt.Errorf("orgkit: Config.DB: %w", err)
+	}
+	policy, err := policyOf(cfg.Permissions)
+	if err != nil {
+		return nil, fmt.Errorf("orgkit: Config.Permissions: %w", err)
+	}
+	verifier, err := newVerifier(ctx, cfg.Auth)
+	if err != nil {
+		return nil, fmt.Errorf("orgkit: Config.Auth: %w", err)
+	}
+	k := &Kit{cfg: cfg, store: store, checks: map[string]func(context.Context) error{}}
+	deps := app.Deps{Store: store, Limiter: ratelimit.NewMemory(nil), Logger: cfg.Logger}
+	if cfg.VaultKeys != "" {
+		if deps.Sealer, err = vaultcrypto.Parse(cfg.VaultKeys); err != nil {
+			return nil, fmt.Errorf("orgkit: Config.VaultKeys: %w", err)
+		}
+	}
+	if cfg.Redis != nil {
+		limiter := ratelimit.NewRedis(cfg.Redis, cfg.RedisKeyPrefix+"ratelimit:")
+		deps.Limiter, k.checks["redis"] = limiter, limiter.Ping
+	}
+	k.limiter = deps.Limiter
+	k.svc = app.New(deps, app.Config{SuperadminEmails: cfg.SuperadminEmails, Policy: policy, Hooks: k.appHooks()})
+	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining})
+	return k, nil
+}
+
+// newVerifier checks tokens as cfg says; with no key source at all (an operator command
+// that serves no HTTP), every token is refused.
+func newVerifier(ctx context.Context, cfg AuthConfig) (ports.TokenVerifier, error) {
+	if len(cfg.HS256Secret) == 0 && cfg.JWKSURL == "" {
+		return refuseAll{}, nil
+	}
+	return auth.New(ctx, auth.Config{HS256Secret: cfg.HS256Secret, JWKSURL: cfg.JWKSURL, Issuer: cfg.Issuer,
+		Audience: cfg.Audience, EmailClaim: cfg.EmailClaim, AssumeEmailVerified: cfg.AssumeEmailVerified})
+}
+
+type refuseAll struct{}
+
+func (refuseAll) Verify(context.Context, string) (domain.Identity, error) {
+	return domain.Identity{}, &domain.Error{Code: domain.CodeUnauthorized, Message: "no token key source is configured (Config.Auth)"}
+}
+
+func policyOf(perms map[string][]string) (domain.Policy, error) {
+	host := make(map[domain.Action][]domain.Role, len(perms))
+	for action, roles := range perms {
+		for _, r := range roles {
+			host[domain.Action(action)] = append(host[domain.Action(action)], domain.Role(r))
+		}
+		if len(roles) == 0 {
+			host[domain.Action(action)] = nil
+		}
+	}
+	return domain.NewPolicy(host)
+}
+
+// appHooks adapts the host's hooks to the use cases'.
+func (k *Kit) appHooks() app.Hooks {
+	var h app.Hooks
+	if deleting := k.cfg.Hooks.OrganizationDeleting; deleting != nil {
+		h.OrganizationDeleting = func(ctx context.Context, tx ports.Repos, orgID int64) error {
+			db, ok := gormstore.TxDB(tx)
+			if !ok {
+				return errors.New("orgkit: the deleting transaction is not a GORM transaction")
+			}
+			return deleting(ctx, db.WithContext(ctx), orgID)
+		}
+	}
+	if after := k.cfg.Hooks.AfterCommit; after != nil {
+		h.AfterCommit = func(ctx context.Context, r domain.AuditRecord) { after(ctx, eventOf(r)) }
+	}
+	return h
+}
+
+func eventOf(r domain.AuditRecord) Event {
+	return Event{AuditID: r.ID, Action: r.Action, OrganizationID: r.OrganizationID, ActorUserID: r.ActorUserID,
+		ActorEmail: r.ActorEmail, TargetType: r.TargetType, TargetID: r.TargetID, Changes: r.Changes, At: r.CreatedAt}
+}
+
+// Migrate applies orgkit's pending migrations (and only orgkit's), recording them in the
+// orgkit_goose_db_version table. A database made before orgkit prefixed its names is renamed
+// in place first. Replicas starting together on Postgres migrate once.
+func (k *Kit) Migrate(ctx context.Context) error {
+	applied, err := k.store.Migrate(ctx)
+	if len(applied) > 0 {
+		k.cfg.Logger.Info("orgkit migrations applied", slog.Any("versions", applied))
+	}
+	return err
+}
+
+// Migrations are the files Migrate applies, for a host that runs migrations with its own goose
+// provider: use "orgkit_goose_db_version" as that provider's version table. dialect is
+// "postgres" or "sqlite"; any other gives nil.
+func Migrations(dialect string) fs.FS {
+	f, err := gormstore.Migrations(gormstore.Dialect(dialect))
+	if err != nil {
+		return nil
+	}
+	return f
+}
+
+// Service returns the use cases, for a host that calls them directly (jobs, commands, its own
+// handlers).
+func (k *Kit) Service() *app.Service { return k.svc }
+
+// WithTx returns the same use cases inside the host's transaction tx: their changes and
+// audit records commit or roll back with it. Hooks.AfterCommit is not called for them, since
+// the host, not orgkit, commits.
+func (k *Kit) WithTx(tx *gorm.DB) *app.Service {
+	store, err := gormstore.New(tx, k.cfg.Logger)
+	if err != nil {
+		panic(fmt.Sprintf("orgkit: WithTx: %v", err)) // a nil or foreign tx is a programming error
+	}
+	return k.svc.WithStore(store)
+}
+
+// Ready reports whether orgkit can serve: the database answers, and Redis when configured.
+func (k *Kit) Ready(ctx context.Context) error {
+	if err := k.svc.Ready(ctx); err != nil {
+		return fmt.Errorf("the database is not reachable: %w", err)
+	}
+	for name, check := range k.checks {
+		if err := check(ctx); err != nil {
+			return fmt.Errorf("%s is not reachable: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Run does orgkit's background work until ctx ends; New starts none. There is none yet:
+// later versions re-check domains and deliver events here, so call it from the start.
+func (k *Kit) Run(ctx context.Context) error {
+	<-ctx.Done()
+	return nil
+}
+
+// Close releases what New opened. The host's DB and Redis client stay open.
+func (k *Kit) Close() error { return nil }
+
+// Register mounts every orgkit route (/v1/…) under r, a Gin engine or group, with orgkit's
+// request-id, access-log, panic-recovery and body-limit middleware on those routes only.
+func (k *Kit) Register(r gin.IRouter) { k.api.Register(r) }
+
+// RegisterOps mounts /healthz, /readyz (database, Redis when configured, and Draining) and
+// /openapi.yaml under r, for a service of its own such as the orgkit binary.
+func (k *Kit) RegisterOps(r gin.IRouter) { k.api.RegisterOps(r) }
