@@ -101,3 +101,21 @@ func adapterOf(path string) string {
 	name, _, _ := strings.Cut(rest, "/")
 	return name
 }
+
+// TestRootPackage_DoesNotLinkSQLite: a Postgres host importing orgkit does not link the SQLite
+// driver; programs that need sqlite: URLs import adapters/gormstore/sqlite (the binary does).
+func TestRootPackage_DoesNotLinkSQLite(t *testing.T) {
+	pkgs := list(t, ".", true)
+	for _, p := range pkgs {
+		if strings.Contains(p.ImportPath, "sqlite") {
+			t.Errorf("package orgkit links %s", p.ImportPath)
+		}
+	}
+	var linked bool
+	for _, p := range list(t, "./cmd/orgkit", true) {
+		linked = linked || p.ImportPath == "github.com/glebarez/sqlite"
+	}
+	if !linked {
+		t.Error("the orgkit binary does not link the SQLite driver")
+	}
+}
