@@ -51,7 +51,7 @@ func hostDB(t *testing.T, d gormstore.Dialect) *gorm.DB {
 	return db
 }
 
-func token(t *testing.T, sub, email string) string {
+func mint(t *testing.T, sub, email string) string {
 	t.Helper()
 	tok, err := auth.MintHS256(auth.Config{HS256Secret: secret}, domain.Identity{Subject: sub, Email: email, EmailVerified: true}, time.Hour, time.Now())
 	if err != nil {
@@ -233,7 +233,7 @@ func TestKit_RegisterOnAHostGroup(t *testing.T) {
 	srv := httptest.NewServer(r)
 	defer srv.Close()
 
-	root := token(t, "root", "root@example.com")
+	root := mint(t, "root", "root@example.com")
 	if code, body := call(t, srv, "POST", "/api/v1/organizations", root, `{"name": "Acme", "slug": "acme"}`); code != 201 {
 		t.Fatalf("create under the group: %d %v", code, body)
 	}

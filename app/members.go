@@ -8,7 +8,7 @@ import (
 )
 
 // ConnectUser adds an existing user, found by verified email, to an organization with the
-// organization's default role (seed 000), at most 50 times an hour per caller and
+// organization's default role, at most 50 times an hour per caller and
 // organization. Checks run in the order authorization, validation, rate limit, so an
 // outsider learns nothing and a refused call spends no quota.
 // Errors: organization_not_found, forbidden, validation_error, rate_limited,

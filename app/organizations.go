@@ -8,7 +8,7 @@ import (
 	"github.com/orgkit/orgkit/ports"
 )
 
-// CreateOrganization creates an organization and makes its creator the owner (seed 001).
+// CreateOrganization creates an organization and makes its creator the owner.
 // Errors: forbidden (not a superadmin), validation_error, slug_taken.
 func (s *Service) CreateOrganization(ctx context.Context, p domain.Principal, in domain.NewOrganization) (domain.Organization, error) {
 	if !s.Can(p, domain.ActionOrgCreate, "") {
@@ -44,7 +44,7 @@ func (s *Service) GetOrganization(ctx context.Context, p domain.Principal, id in
 	return org, wrap("get organization", err)
 }
 
-// GetOrganizationBySlug is GetOrganization by slug (seed 002); slugs fold case in ASCII only.
+// GetOrganizationBySlug is GetOrganization by slug; slugs fold case in ASCII only.
 // Errors: validation_error (not text), organization_not_found, forbidden.
 func (s *Service) GetOrganizationBySlug(ctx context.Context, p domain.Principal, slug string) (domain.Organization, error) {
 	slug, err := domain.NormalizeSlug(slug)

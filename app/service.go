@@ -157,7 +157,7 @@ func (s *Service) Authorize(ctx context.Context, p domain.Principal, orgID int64
 }
 
 // authorize loads the organization and the principal's role in it and checks the policy.
-// A missing organization is organization_not_found before any permission check (seed 000).
+// A missing organization is organization_not_found before any permission check, whoever asks.
 func (s *Service) authorize(ctx context.Context, r ports.Repos, p domain.Principal, orgID int64, a domain.Action, lock bool) (domain.Organization, domain.Role, error) {
 	get := r.Organizations().Get
 	if lock {

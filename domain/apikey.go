@@ -74,7 +74,7 @@ type Limit struct {
 	Window time.Duration
 }
 
-// The seeds' limits.
+// The documented limits of the rate-limited endpoints.
 var (
 	LimitRevealAPIKeys = Limit{Max: 10, Window: time.Minute}
 	LimitConnectUser   = Limit{Max: 50, Window: time.Hour}

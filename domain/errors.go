@@ -11,7 +11,7 @@ import (
 // adapter maps each code to a status in one table and clients switch on it.
 type Code string
 
-// The error codes of seed 000, plus the few the service needs beyond it.
+// The error codes of the API.
 const (
 	CodeValidation           Code = "validation_error"
 	CodeUnauthorized         Code = "unauthorized"

@@ -6,7 +6,7 @@ import (
 	"unicode/utf8"
 )
 
-// Paging bounds of seed 000.
+// Paging bounds of every list.
 const (
 	DefaultPageSize = 25
 	MaxPageSize     = 100
@@ -26,7 +26,7 @@ type Sort struct {
 	Desc  bool
 }
 
-// ParseSort parses seed 000's `sort` parameter: a field name, `-` prefixed for descending.
+// ParseSort parses the `sort` parameter: a field name, `-` prefixed for descending.
 func ParseSort(s string) (Sort, error) {
 	if s == "" {
 		return Sort{Field: "name"}, nil

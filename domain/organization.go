@@ -6,7 +6,7 @@ import (
 	"time"
 )
 
-// Status is an organization's lifecycle state (seed 001).
+// Status is an organization's lifecycle state.
 type Status string
 
 // Organization statuses.
@@ -21,7 +21,7 @@ func (s Status) Valid() bool {
 	return s == StatusActive || s == StatusSuspended || s == StatusArchived
 }
 
-// Settings are an organization's behaviour switches (seed 001).
+// Settings are an organization's behaviour switches.
 type Settings struct {
 	AllowPublicSignup        bool `json:"allow_public_signup"`
 	RequireEmailVerification bool `json:"require_email_verification"`

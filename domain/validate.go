@@ -9,7 +9,7 @@ import (
 	"unicode/utf8"
 )
 
-// Field limits from seed 001, plus bounds for the free-text fields seed 000 leaves open.
+// Field limits of the organization record and its free-text fields.
 const (
 	NameMin        = 2
 	NameMax        = 100

@@ -6,7 +6,7 @@ import (
 	"github.com/orgkit/orgkit/domain"
 )
 
-// timestamp renders as RFC 3339 in UTC with second precision, as in seed 000.
+// timestamp renders as RFC 3339 in UTC with second precision.
 type timestamp time.Time
 
 func (t timestamp) MarshalJSON() ([]byte, error) {

@@ -47,7 +47,7 @@ type errorBody struct {
 // 500 internal_error whose message the client never sees.
 func WriteError(c *gin.Context, err error) { writeError(c, err) }
 
-// writeError answers err in seed 000's envelope. Errors without a domain code are answered
+// writeError answers err in orgkit's error envelope. Errors without a domain code are answered
 // as internal_error, never with their own message; every 5xx is logged with the request id
 // and its cause.
 func writeError(c *gin.Context, err error) {
