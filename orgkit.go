@@ -269,5 +269,6 @@ func (k *Kit) Close() error { return nil }
 func (k *Kit) Register(r gin.IRouter) { k.api.Register(r) }
 
 // RegisterOps mounts /healthz, /readyz (database, Redis when configured, and Draining) and
-// /openapi.yaml under r, for a service of its own such as the orgkit binary.
+// /openapi.yaml under r, for a service of its own such as the orgkit binary; on a
+// *gin.Engine it also answers unknown routes and methods in orgkit's error envelope.
 func (k *Kit) RegisterOps(r gin.IRouter) { k.api.RegisterOps(r) }

@@ -125,3 +125,17 @@ func TestIdentity_UnusableClaims(t *testing.T) {
 		expect(t, r, 200, "")
 	})
 }
+
+// TestIdentity_InvalidEmailClaim: an email claim that is not a usable address is treated as
+// absent: the user signs in, with no email, and nothing can match it.
+func TestIdentity_InvalidEmailClaim(t *testing.T) {
+	eachDialect(t, func(t *testing.T, h *harness) {
+		for i, email := range []string{"not an email", "Ann <ann@example.com>", strings.Repeat("a", 250) + "@example.com", "@example.com"} {
+			r := h.doToken("GET", "/v1/me", h.claims(jwt.MapClaims{"sub": fmt.Sprintf("odd-%d", i), "email": email, "email_verified": true}), nil)
+			expect(t, r, 200, "")
+			if r.data()["email"] != nil {
+				t.Fatalf("%q stored as %v", email, r.data()["email"])
+			}
+		}
+	})
+}

@@ -51,24 +51,16 @@ func NewAPI(svc *app.Service, verifier ports.TokenVerifier, opts Options) *API {
 	return &API{svc: svc, verifier: verifier, opts: opts}
 }
 
-// New returns a Gin engine of its own serving the API and the operational routes
-// (/healthz, /readyz, /openapi.yaml), with unknown routes and methods answered in orgkit's
-// error envelope: what the orgkit binary serves.
+// New returns a Gin engine of its own serving the API and the operational routes (see
+// RegisterOps): what the orgkit binary serves.
 func New(svc *app.Service, verifier ports.TokenVerifier, opts Options, trustedProxies ...string) (*gin.Engine, error) {
 	a := NewAPI(svc, verifier, opts)
 	r := gin.New()
-	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	if err := r.SetTrustedProxies(trustedProxies); err != nil {
 		return nil, err
 	}
 	r.Use(a.middleware()...) // also for routes added to the engine beside orgkit's own
-	r.NoRoute(func(c *gin.Context) {
-		writeError(c, &domain.Error{Code: domain.CodeNotFound, Message: "route not found"})
-	})
-	r.NoMethod(func(c *gin.Context) {
-		writeError(c, &domain.Error{Code: domain.CodeMethodNotAllowed, Message: "method not allowed on this route"})
-	})
 	a.RegisterOps(r)
 	a.Register(r)
 	return r, nil
@@ -90,13 +82,23 @@ func (a *API) handlers() *handlers {
 	return &handlers{svc: a.svc, readyChecks: a.opts.ReadyChecks, draining: a.opts.Draining}
 }
 
-// RegisterOps mounts /healthz, /readyz and /openapi.yaml under r.
+// RegisterOps mounts /healthz, /readyz and /openapi.yaml under r. On an engine (a service
+// of its own) it also answers unknown routes and methods in orgkit's error envelope.
 func (a *API) RegisterOps(r gin.IRouter) {
 	g := r.Group("", a.middleware()...)
 	h := a.handlers()
 	g.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	g.GET("/readyz", h.ready)
 	g.GET("/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", OpenAPI) })
+	if e, ok := r.(*gin.Engine); ok {
+		e.HandleMethodNotAllowed = true
+		e.NoRoute(append(a.middleware(), func(c *gin.Context) {
+			writeError(c, &domain.Error{Code: domain.CodeNotFound, Message: "route not found"})
+		})...)
+		e.NoMethod(append(a.middleware(), func(c *gin.Context) {
+			writeError(c, &domain.Error{Code: domain.CodeMethodNotAllowed, Message: "method not allowed on this route"})
+		})...)
+	}
 }
 
 // Register mounts every API route (/v1/…) under r, with orgkit's request-id, logging,

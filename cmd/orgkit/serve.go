@@ -15,7 +15,6 @@ import (
 
 	"github.com/orgkit/orgkit"
 	"github.com/orgkit/orgkit/adapters/auth"
-	"github.com/orgkit/orgkit/domain"
 )
 
 const shutdownGrace = 15 * time.Second
@@ -127,27 +126,18 @@ func closeWhileDraining(h http.Handler, draining *atomic.Bool) http.Handler {
 	})
 }
 
-// newRouter is the binary's own Gin engine: orgkit's API and operational routes, with
-// unknown routes and methods answered in orgkit's error envelope.
+// newRouter is the binary's own Gin engine: orgkit's operational routes (with unknown routes
+// and methods answered in orgkit's envelope) and its API.
 func newRouter(k *orgkit.Kit, trustedProxies []string) (*gin.Engine, error) {
 	r := gin.New()
-	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	if err := r.SetTrustedProxies(trustedProxies); err != nil {
 		return nil, fmt.Errorf("ORGKIT_TRUSTED_PROXIES: %w", err)
 	}
-	r.Use(gin.Recovery())
-	r.NoRoute(func(c *gin.Context) { orgkit.WriteError(c, errRouteNotFound) })
-	r.NoMethod(func(c *gin.Context) { orgkit.WriteError(c, errMethodNotAllowed) })
 	k.RegisterOps(r)
 	k.Register(r)
 	return r, nil
 }
-
-var (
-	errRouteNotFound    = &domain.Error{Code: domain.CodeNotFound, Message: "route not found"}
-	errMethodNotAllowed = &domain.Error{Code: domain.CodeMethodNotAllowed, Message: "method not allowed on this route"}
-)
 
 func authConfig(cfg config) auth.Config {
 	return auth.Config{
