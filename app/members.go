@@ -17,9 +17,9 @@ func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int
 	if _, _, err := s.Authorize(ctx, p, orgID, domain.ActionMemberConnect); err != nil {
 		return domain.Membership{}, domain.Quota{}, err
 	}
-	email = domain.NormalizeEmail(email)
-	if !domain.ValidEmail(email) {
-		return domain.Membership{}, domain.Quota{}, domain.InvalidField("email", "email must be a valid email address")
+	email, err := domain.ParseEmail("email", email)
+	if err != nil {
+		return domain.Membership{}, domain.Quota{}, err
 	}
 	quota, err := s.limit(ctx, "connect-user", orgID, p, domain.LimitConnectUser)
 	if err != nil {
@@ -95,12 +95,12 @@ func (s *Service) CurrentOrganization(ctx context.Context, p domain.Principal, o
 // email is email (`orgkit superadmin grant|revoke`). The user must have signed in once.
 // Errors: validation_error, user_not_found.
 func (s *Service) SetSuperadmin(ctx context.Context, email string, on bool) (domain.User, error) {
-	email = domain.NormalizeEmail(email)
-	if !domain.ValidEmail(email) {
-		return domain.User{}, domain.InvalidField("email", "email must be a valid email address")
+	email, err := domain.ParseEmail("email", email)
+	if err != nil {
+		return domain.User{}, err
 	}
 	var u domain.User
-	err := s.do(ctx, func(tx ports.Repos) error {
+	err = s.do(ctx, func(tx ports.Repos) error {
 		var err error
 		if u, err = tx.Users().GetByVerifiedEmail(ctx, email); err != nil {
 			return err

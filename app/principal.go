@@ -100,12 +100,12 @@ func same(a, b *string) bool { return (a == nil && b == nil) || (a != nil && b !
 // as an account re-created at the identity provider. Audited as a platform record.
 // Errors: validation_error, user_not_found (no user with that subject).
 func (s *Service) RelinkEmail(ctx context.Context, email, subject string) (domain.User, error) {
-	email = domain.NormalizeEmail(email)
-	if !domain.ValidEmail(email) {
-		return domain.User{}, domain.InvalidField("email", "email must be a valid email address")
+	email, err := domain.ParseEmail("email", email)
+	if err != nil {
+		return domain.User{}, err
 	}
 	var u domain.User
-	err := s.do(ctx, func(tx ports.Repos) error {
+	err = s.do(ctx, func(tx ports.Repos) error {
 		var err error
 		if u, err = tx.Users().GetBySubject(ctx, subject); err != nil {
 			return err

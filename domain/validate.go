@@ -83,6 +83,16 @@ func ValidEmail(s string) bool {
 	return err == nil && a.Address == s && a.Name == ""
 }
 
+// ParseEmail is the normalized form of an email a caller typed. Errors: validation_error
+// naming field.
+func ParseEmail(field, s string) (string, error) {
+	s = NormalizeEmail(s)
+	if !ValidEmail(s) {
+		return "", InvalidField(field, "%s must be a valid email address", field)
+	}
+	return s, nil
+}
+
 func validateEmail(v *Validation, field string, s *string) {
 	if s != nil && !ValidEmail(*s) {
 		v.Add(field, "%s must be a valid email address", field)
