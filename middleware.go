@@ -30,7 +30,9 @@ func (k *Kit) OrganizationContext() gin.HandlerFunc { return k.api.OrganizationC
 // OrganizationContext does when that has not run.
 func (k *Kit) Require(action string) gin.HandlerFunc { return k.api.Require(domain.Action(action)) }
 
-// OrgContextFrom returns the organization context stored in a request's context.
+// OrgContextFrom returns the organization context OrganizationContext or Require stored in
+// the request's context: pass c.Request.Context() (a *gin.Context finds it only on an engine
+// with ContextWithFallback).
 func OrgContextFrom(ctx context.Context) (OrgContext, bool) { return httpapi.OrgContextFrom(ctx) }
 
 // WriteError answers err from a host's handler in orgkit's envelope,

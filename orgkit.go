@@ -112,10 +112,12 @@ type Kit struct {
 }
 
 // New puts orgkit together on cfg. It opens nothing the host did not configure and starts
-// no goroutine (a JWKS endpoint's keys are refreshed in the background once configured).
-// With no token key source in cfg.Auth every token is refused (401).
-// Errors: a nil DB, a malformed vault key ring, an unreachable JWKS endpoint, unknown roles
-// in Permissions or a host action that is one of orgkit's own.
+// no goroutine, except that a configured JWKS endpoint's keys are fetched and then
+// refreshed in the background for as long as ctx lives (pass a context that ends when the
+// host stops): the first fetch may wait on a slow endpoint, and tokens are refused until
+// keys arrive. With no token key source in cfg.Auth every token is refused (401).
+// Errors: a nil DB or one that is neither Postgres nor SQLite, a malformed vault key ring,
+// unknown roles in Permissions or a host action that is one of orgkit's own.
 func New(ctx context.Context, cfg Config) (*Kit, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()

@@ -302,3 +302,42 @@ func TestKit_WithTx(t *testing.T) {
 		})
 	}
 }
+
+// TestKit_RegisterBehindHostMiddleware: mounted on a group that already authenticates,
+// orgkit's own middleware still runs once: the body limit holds.
+func TestKit_RegisterBehindHostMiddleware(t *testing.T) {
+	ctx := context.Background()
+	k, err := orgkit.New(ctx, orgkit.Config{DB: hostDB(t, gormstore.SQLite), Auth: orgkit.AuthConfig{HS256Secret: secret},
+		SuperadminEmails: []string{"root@example.com"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	k.Register(r.Group("/secure", k.Authenticate()))
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	root := mint(t, "root", "root@example.com")
+	if code, body := call(t, srv, "POST", "/secure/v1/organizations", root, `{"name": "Acme", "slug": "acme"}`); code != 201 {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	big := `{"tagline": "` + strings.Repeat("a", 3<<20) + `"}`
+	req, err := http.NewRequest("PATCH", srv.URL+"/secure/v1/organizations/1", struct{ io.Reader }{strings.NewReader(big)}) // no Content-Length
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+root)
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := res.Body.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("a 3 MiB body behind host middleware: %d, want 413", res.StatusCode)
+	}
+}

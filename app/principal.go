@@ -33,15 +33,19 @@ func (s *Service) superadminByConfig(u domain.User) bool {
 }
 
 // syncProfile stores the token's name and email when they differ from the user's. An email
-// claim that is not a usable address is treated as absent, and an absent one keeps the
-// stored email. This is the hot path's only branch that writes.
+// claim that is not a usable address, or a name that is not a display text, is treated as
+// absent, and an absent one keeps what is stored. This is the hot path's only branch that
+// writes, and a conflict already settled does not write again on every request.
 func (s *Service) syncProfile(ctx context.Context, u domain.User, id domain.Identity) (domain.User, error) {
 	want := u
-	if id.Name != "" {
+	if id.Name != "" && domain.DisplayName(id.Name) {
 		want.Name = &id.Name
 	}
 	if email := domain.NormalizeEmail(id.Email); domain.ValidEmail(email) {
 		want.Email, want.EmailVerified = &email, id.EmailVerified
+	}
+	if s.stillRefused(ctx, u, want) {
+		want.Email, want.EmailVerified = u.Email, u.EmailVerified
 	}
 	if same(want.Name, u.Name) && same(want.Email, u.Email) && want.EmailVerified == u.EmailVerified {
 		return u, nil
@@ -56,6 +60,17 @@ func (s *Service) syncProfile(ctx context.Context, u domain.User, id domain.Iden
 	}
 	want.Email, want.EmailVerified = nil, false
 	return want, s.uow.Users().UpdateProfile(ctx, want)
+}
+
+// stillRefused reports a claim refused before: a user whose profile was written already,
+// who holds no email, claims one another user keeps (see claimEmail). Such a user signs in
+// without it, at the cost of one read instead of a write and a warning per request.
+func (s *Service) stillRefused(ctx context.Context, u, want domain.User) bool {
+	if u.Email != nil || want.Email == nil || !u.UpdatedAt.After(u.CreatedAt) {
+		return false
+	}
+	holder, err := s.uow.Users().EmailHolder(ctx, *want.Email)
+	return err == nil && holder.ID != u.ID && !(want.EmailVerified && !holder.EmailVerified)
 }
 
 // claimEmail writes u's profile, settling who holds u's email first. A verified claim takes
@@ -83,11 +98,16 @@ func (s *Service) claimEmail(ctx context.Context, tx ports.Repos, u *domain.User
 	return tx.Users().UpdateProfile(ctx, *u)
 }
 
-// releaseEmail clears the email of holder so that u may take it, and audits the move.
+// releaseEmail clears the email of holder so that u may take it, and audits the move. Only
+// the email columns change, and only while the holder still has the address unverified:
+// a holder who verified it meanwhile keeps it (email_taken makes the caller decide again).
 func (s *Service) releaseEmail(ctx context.Context, tx ports.Repos, holder domain.User, u *domain.User) error {
-	holder.Email, holder.EmailVerified, holder.UpdatedAt = nil, false, u.UpdatedAt
-	if err := tx.Users().UpdateProfile(ctx, holder); err != nil {
+	released, err := tx.Users().ReleaseUnverifiedEmail(ctx, holder.ID, *u.Email, u.UpdatedAt)
+	if err != nil {
 		return err
+	}
+	if !released {
+		return domain.ErrEmailTaken
 	}
 	actor := domain.Principal{User: *u}
 	return s.record(ctx, tx, &actor, event{action: domain.AuditUserEmailReleased, targetType: "user", targetID: holder.ID, changes: []string{"email"}})

@@ -285,12 +285,30 @@ func TestAuthenticate_VerifiedClaimTakesAddressFromUnverifiedHolder(t *testing.T
 	d.store.users.EXPECT().Provision(gomock.Any(), "real", now).Return(domain.User{ID: 5, Subject: "real"}, nil)
 	d.tx.users.EXPECT().EmailHolder(gomock.Any(), email).Return(domain.User{ID: 9, Subject: "squatter", Email: &email}, nil)
 	gomock.InOrder(
-		d.tx.users.EXPECT().UpdateProfile(gomock.Any(), domain.User{ID: 9, Subject: "squatter", UpdatedAt: now}).Return(nil),
+		d.tx.users.EXPECT().ReleaseUnverifiedEmail(gomock.Any(), int64(9), email, now).Return(true, nil),
 		d.tx.users.EXPECT().UpdateProfile(gomock.Any(), domain.User{ID: 5, Subject: "real", Email: &email, EmailVerified: true, UpdatedAt: now}).Return(nil),
 	)
 	d.audited(domain.AuditUserEmailReleased, nil)
 	p, err := d.svc.SignIn(context.Background(), domain.Identity{Subject: "real", Email: "Ann@example.com", EmailVerified: true})
 	if err != nil || p.User.Email == nil || *p.User.Email != email || !p.User.EmailVerified {
+		t.Fatalf("%+v %v", p.User, err)
+	}
+}
+
+// A holder who verified the address between the read and the release keeps it: nothing of
+// theirs is overwritten, and the decision is made again.
+func TestAuthenticate_HolderVerifiedMeanwhileKeepsTheAddress(t *testing.T) {
+	d := newDeps(t, app.Config{})
+	email := "ann@example.com"
+	d.store.users.EXPECT().Provision(gomock.Any(), "other", now).Return(domain.User{ID: 5, Subject: "other"}, nil)
+	gomock.InOrder(
+		d.tx.users.EXPECT().EmailHolder(gomock.Any(), email).Return(domain.User{ID: 9, Email: &email}, nil),
+		d.tx.users.EXPECT().ReleaseUnverifiedEmail(gomock.Any(), int64(9), email, now).Return(false, nil),
+		d.tx.users.EXPECT().EmailHolder(gomock.Any(), email).Return(domain.User{ID: 9, Email: &email, EmailVerified: true}, nil),
+		d.tx.users.EXPECT().UpdateProfile(gomock.Any(), domain.User{ID: 5, Subject: "other", UpdatedAt: now}).Return(nil),
+	)
+	p, err := d.svc.SignIn(context.Background(), domain.Identity{Subject: "other", Email: email, EmailVerified: true})
+	if err != nil || p.User.Email != nil {
 		t.Fatalf("%+v %v", p.User, err)
 	}
 }
@@ -418,5 +436,20 @@ func TestAuthorize_HostAction(t *testing.T) {
 	d.store.role(10, 2, domain.RoleMember)
 	if _, _, err := d.svc.Authorize(context.Background(), member, 10, "appointment.cancel"); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("member: %v", err)
+	}
+}
+
+// A conflict already settled (the user holds no email, another keeps the claimed one) costs
+// a read, not a write and a warning, on every later request.
+func TestAuthenticate_SettledConflictDoesNotWriteAgain(t *testing.T) {
+	d := newDeps(t, app.Config{})
+	email := "ann@example.com"
+	settled := domain.User{ID: 5, Subject: "new", CreatedAt: now.Add(-time.Hour), UpdatedAt: now.Add(-time.Minute)}
+	d.store.users.EXPECT().Provision(gomock.Any(), "new", now).Return(settled, nil)
+	d.store.users.EXPECT().EmailHolder(gomock.Any(), email).Return(domain.User{ID: 9, Email: &email, EmailVerified: true}, nil)
+	// No transaction and no UpdateProfile are expected.
+	p, err := d.svc.SignIn(context.Background(), domain.Identity{Subject: "new", Email: email, EmailVerified: true})
+	if err != nil || p.User.Email != nil {
+		t.Fatalf("%+v %v", p.User, err)
 	}
 }

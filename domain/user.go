@@ -1,6 +1,10 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
 
 // SubjectMax bounds the identity provider's user id, in bytes.
 const SubjectMax = 255
@@ -45,16 +49,28 @@ type Me struct {
 }
 
 // Check refuses identities no user may be provisioned from: no subject, a subject longer
-// than SubjectMax bytes, or any claim that is not safe text (NUL, invalid UTF-8, control
-// characters). Errors: unauthorized.
+// than SubjectMax bytes or with control characters, and claims with NUL or invalid UTF-8.
+// An email or name that is merely unusable (a tab in a name) is not refused: sign-in
+// ignores it, so nobody locks themselves out from their identity provider's profile.
+// Errors: unauthorized.
 func (id Identity) Check() error {
 	switch {
 	case id.Subject == "":
 		return &Error{Code: CodeUnauthorized, Message: "token has no sub claim"}
 	case len(id.Subject) > SubjectMax:
 		return &Error{Code: CodeUnauthorized, Message: "token sub claim is too long"}
-	case !SafeText(id.Subject, false) || !SafeText(id.Email, false) || !SafeText(id.Name, false):
-		return &Error{Code: CodeUnauthorized, Message: "token claims must be valid UTF-8 text without control characters"}
+	case !SafeText(id.Subject, false):
+		return &Error{Code: CodeUnauthorized, Message: "token sub claim must be valid UTF-8 text without control characters"}
+	case !cleanClaim(id.Email) || !cleanClaim(id.Name):
+		return &Error{Code: CodeUnauthorized, Message: "token claims must be valid UTF-8 without NUL characters"}
 	}
 	return nil
+}
+
+func cleanClaim(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+
+// DisplayName reports whether a name from an identity provider may be shown as the user's
+// name: a display text of at most NameMax characters.
+func DisplayName(s string) bool {
+	return displayTextProblem(s, false) == "" && utf8.RuneCountInString(s) <= NameMax
 }

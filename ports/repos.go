@@ -45,6 +45,9 @@ type UserRepo interface {
 	GetByVerifiedEmail(ctx context.Context, email string) (domain.User, error)
 	// EmailHolder finds the user holding email, verified or not. Errors: user_not_found.
 	EmailHolder(ctx context.Context, email string) (domain.User, error)
+	// ReleaseUnverifiedEmail clears the email of user userID only if it still holds email
+	// unverified, and reports whether it did: a holder that verified it meanwhile keeps it.
+	ReleaseUnverifiedEmail(ctx context.Context, userID int64, email string, now time.Time) (bool, error)
 	// UpdateProfile writes u's email, email_verified, name and updated_at.
 	// Errors: email_taken (another user holds the email), user_not_found.
 	UpdateProfile(ctx context.Context, u domain.User) error

@@ -115,19 +115,34 @@ func (s *Store) upgradeLegacy(ctx context.Context) error {
 	})
 }
 
-// isLegacy reports the old layout: orgkit's unprefixed organizations table next to goose's
-// default version table, and no VersionTable yet.
+// isLegacy reports the old layout, recognised by orgkit's own fingerprint rather than by
+// table names a host could share: no VersionTable yet; goose's default history holding only
+// orgkit's first versions; and orgkit's five tables with columns only orgkit gives them.
 func (s *Store) isLegacy(tx *gorm.DB) (bool, error) {
 	for _, t := range []struct {
 		name string
 		want bool
-	}{{VersionTable, false}, {"goose_db_version", true}, {"organizations", true}, {"audit_logs", true}} {
+	}{{VersionTable, false}, {"goose_db_version", true}} {
 		ok, err := s.tableExists(tx, t.name)
 		if err != nil || ok != t.want {
 			return false, err
 		}
 	}
-	return true, nil
+	for table, column := range legacyFingerprint {
+		ok, err := s.columnExists(tx, table, column)
+		if err != nil || !ok {
+			return false, err
+		}
+	}
+	var others int64
+	err := tx.Raw("SELECT count(*) FROM goose_db_version WHERE version_id NOT IN (0, 1, 2)").Scan(&others).Error
+	return err == nil && others == 0, err
+}
+
+// legacyFingerprint is a column of each table of the unprefixed schema that only orgkit has.
+var legacyFingerprint = map[string]string{
+	"organizations": "require_email_verification", "users": "current_organization_id",
+	"memberships": "role", "api_keys": "seal_key_id", "audit_logs": "prev_hash",
 }
 
 func (s *Store) tableExists(tx *gorm.DB, name string) (bool, error) {
@@ -140,10 +155,21 @@ func (s *Store) tableExists(tx *gorm.DB, name string) (bool, error) {
 	return n > 0, err
 }
 
-// copyHistory records in VersionTable every version goose_db_version says is applied.
+func (s *Store) columnExists(tx *gorm.DB, table, column string) (bool, error) {
+	var n int64
+	q := "SELECT count(*) FROM pragma_table_info(?) WHERE name = ?"
+	if s.dialect == Postgres {
+		q = "SELECT count(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?"
+	}
+	err := tx.Raw(q, table, column).Scan(&n).Error
+	return n > 0, err
+}
+
+// copyHistory records in VersionTable the versions of orgkit's that goose_db_version says
+// are applied.
 func (s *Store) copyHistory(ctx context.Context, tx *gorm.DB) error {
 	var versions []int64
-	if err := tx.Raw("SELECT version_id FROM goose_db_version WHERE is_applied ORDER BY id").Scan(&versions).Error; err != nil {
+	if err := tx.Raw("SELECT version_id FROM goose_db_version WHERE is_applied AND version_id IN (1, 2) ORDER BY id").Scan(&versions).Error; err != nil {
 		return err
 	}
 	d := database.DialectSQLite3
@@ -161,7 +187,8 @@ func (s *Store) copyHistory(ctx context.Context, tx *gorm.DB) error {
 	if err := store.CreateVersionTable(ctx, conn); err != nil {
 		return err
 	}
-	for _, v := range versions {
+	// Version 0 is the row goose writes when it creates a version table; it looks for it.
+	for _, v := range append([]int64{0}, versions...) {
 		if err := store.Insert(ctx, conn, database.InsertRequest{Version: v}); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package gormstore_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"testing"
 	"time"
@@ -14,10 +15,11 @@ import (
 	"github.com/orgkit/orgkit/domain"
 )
 
-// TestMigrate_UpgradesUnprefixedDatabaseInPlace opens a database made by the migrations as
-// they were before every name carried the orgkit_ prefix (testdata/unprefixed, history in
+// TestMigrate_UpgradesUnprefixedDatabaseInPlace opens a database made by the migrations that
+// had landed before every name carried the orgkit_ prefix (testdata/unprefixed, history in
 // goose's default goose_db_version), with data in it, and migrates it: the data is kept,
-// every name is prefixed, and the history moves to orgkit_goose_db_version.
+// every name is prefixed, the history moves to orgkit_goose_db_version and the later
+// migrations apply.
 func TestMigrate_UpgradesUnprefixedDatabaseInPlace(t *testing.T) {
 	for _, d := range gormtest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) { upgradeInPlace(t, d) })
@@ -42,7 +44,7 @@ func upgradeInPlace(t *testing.T, d gormstore.Dialect) {
 	oldSchema(t, db, d)
 	for _, stmt := range []string{
 		"INSERT INTO organizations (name, slug, created_at, updated_at) VALUES ('Acme', 'acme', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')",
-		"INSERT INTO users (subject, email, email_verified, created_at, updated_at) VALUES ('s1', 'ann@example.com', TRUE, '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')",
+		"INSERT INTO users (subject, email, created_at, updated_at) VALUES ('s1', 'Ann@Example.com', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')",
 		"INSERT INTO memberships (organization_id, user_id, role, created_at) VALUES (1, 1, 'owner', '2025-01-01T00:00:00Z')",
 	} {
 		if _, err := db.ExecContext(ctx, stmt); err != nil {
@@ -51,15 +53,15 @@ func upgradeInPlace(t *testing.T, d gormstore.Dialect) {
 	}
 
 	applied, err := s.Migrate(ctx)
-	if err != nil || len(applied) != 0 {
-		t.Fatalf("migrate applied %v, %v; want nothing new after the rename", applied, err)
+	if err != nil || fmt.Sprint(applied) != "[3]" {
+		t.Fatalf("migrate applied %v, %v; want only 3 after the rename", applied, err)
 	}
 	org, err := s.Organizations().GetBySlug(ctx, "acme")
 	if err != nil || org.MembersCount != 1 {
 		t.Fatalf("data lost: %+v %v", org, err)
 	}
-	if u, err := s.Users().GetByVerifiedEmail(ctx, "ann@example.com"); err != nil || u.Subject != "s1" {
-		t.Fatalf("user lost: %+v %v", u, err)
+	if u, err := s.Users().EmailHolder(ctx, "ann@example.com"); err != nil || u.Subject != "s1" || u.EmailVerified {
+		t.Fatalf("user lost, or its email not folded and unverified: %+v %v", u, err)
 	}
 	// New rows get fresh ids after the old ones, and the audit log still refuses updates.
 	created, err := s.Organizations().Create(ctx, domain.Organization{Name: "Beta", Slug: "beta", Status: domain.StatusActive,
@@ -97,5 +99,44 @@ func oldSchema(t *testing.T, db *sql.DB, d gormstore.Dialect) {
 	}
 	if _, err := p.Up(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMigrate_LeavesAHostsLookalikeTablesAlone: a host whose own tables are called
+// organizations and audit_logs, with its own goose history, is not taken for an old orgkit
+// database: orgkit installs its prefixed schema beside them.
+func TestMigrate_LeavesAHostsLookalikeTablesAlone(t *testing.T) {
+	for _, d := range gormtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			s, err := gormstore.Open(ctx, gormtest.URL(t, d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if err := s.Close(); err != nil {
+					t.Logf("close: %v", err)
+				}
+			})
+			for _, stmt := range []string{
+				"CREATE TABLE organizations (id INTEGER PRIMARY KEY, title TEXT)",
+				"CREATE TABLE audit_logs (id INTEGER PRIMARY KEY, what TEXT)",
+				"CREATE TABLE users (id INTEGER PRIMARY KEY, login TEXT)",
+				"CREATE TABLE goose_db_version (id INTEGER PRIMARY KEY, version_id BIGINT NOT NULL, is_applied BOOLEAN NOT NULL, tstamp TIMESTAMP)",
+				"INSERT INTO goose_db_version (id, version_id, is_applied) VALUES (1, 0, TRUE), (2, 1, TRUE), (3, 2, TRUE)",
+				"INSERT INTO organizations (id, title) VALUES (7, 'host row')",
+			} {
+				if err := s.Exec(ctx, stmt); err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+			}
+			applied, err := s.Migrate(ctx)
+			if err != nil || fmt.Sprint(applied) != "[1 2 3]" {
+				t.Fatalf("migrate applied %v, %v; want a fresh install", applied, err)
+			}
+			if err := s.Exec(ctx, "SELECT title FROM organizations WHERE id = 7"); err != nil {
+				t.Fatalf("the host's table changed: %v", err)
+			}
+		})
 	}
 }

@@ -73,6 +73,15 @@ func (r userRepo) UpdateProfile(ctx context.Context, u domain.User) error {
 	return nil
 }
 
+func (r userRepo) ReleaseUnverifiedEmail(ctx context.Context, userID int64, email string, now time.Time) (bool, error) {
+	res := r.db.WithContext(ctx).Exec("UPDATE orgkit_users SET email = NULL, email_verified = FALSE, updated_at = ? WHERE id = ? AND email = ? AND NOT email_verified",
+		now.UTC(), userID, email)
+	if res.Error != nil {
+		return false, dbErr("release email", res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
 func (r userRepo) SetSuperadmin(ctx context.Context, userID int64, on bool) error {
 	return r.exec(ctx, "set superadmin", "UPDATE orgkit_users SET is_superadmin = ? WHERE id = ?", on, userID)
 }

@@ -77,7 +77,7 @@ func auditQuery(in *input, withOrg bool) domain.AuditQuery {
 
 func (h *handlers) listOrgAuditLogs(c *gin.Context) {
 	in := newInput(c)
-	orgID := in.pathID("id")
+	orgID := in.orgID()
 	q := auditQuery(in, false)
 	if !h.checked(in, orgID, domain.ActionAuditRead) {
 		return

@@ -1,8 +1,10 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -138,4 +140,71 @@ func TestIdentity_InvalidEmailClaim(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestIdentity_RacingVerifiedClaims: a holder verifying its address while another identity
+// claims it verified leaves exactly one holder, and only the request that answered with the
+// address holds it (the loser's write never overwrites the winner's row).
+func TestIdentity_RacingVerifiedClaims(t *testing.T) {
+	eachDialect(t, func(t *testing.T, h *harness) {
+		for round := 0; round < 15; round++ {
+			email := fmt.Sprintf("race-%d@example.com", round)
+			holder, other := fmt.Sprintf("holder-%d", round), fmt.Sprintf("other-%d", round)
+			expect(t, h.doToken("GET", "/v1/me", h.claims(jwt.MapClaims{"sub": holder, "email": email, "email_verified": false}), nil), 200, "")
+			subs := []string{holder, other}
+			answers := make([]any, 2)
+			statuses := make([]int, 2)
+			tokens := []string{
+				h.claims(jwt.MapClaims{"sub": holder, "email": email, "email_verified": true, "name": "Holder"}),
+				h.claims(jwt.MapClaims{"sub": other, "email": email, "email_verified": true}),
+			}
+			var wg sync.WaitGroup
+			for i := range tokens {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					status, raw, err := h.send("GET", "/v1/me", tokens[i], nil)
+					var body struct{ Data map[string]any }
+					if err == nil {
+						err = json.Unmarshal([]byte(raw), &body)
+					}
+					if err != nil {
+						t.Errorf("%s: %v", subs[i], err)
+						return
+					}
+					statuses[i], answers[i] = status, body.Data["email"]
+				}()
+			}
+			wg.Wait()
+			if statuses[0] != 200 || statuses[1] != 200 {
+				t.Fatalf("round %d: statuses %v", round, statuses)
+			}
+			var holders []string
+			for i, tok := range tokens {
+				now := h.doToken("GET", "/v1/me", tok, nil).data()["email"]
+				if now == email {
+					holders = append(holders, subs[i])
+				}
+				if answers[i] == email && now != email {
+					t.Fatalf("round %d: %s was answered %s but lost it", round, subs[i], email)
+				}
+			}
+			if len(holders) != 1 {
+				t.Fatalf("round %d: holders %v, want exactly one", round, holders)
+			}
+		}
+	})
+}
+
+// TestIdentity_UnusableNameIsIgnored: a name with a tab, bidi controls or over 100
+// characters does not lock its owner out; it is not stored.
+func TestIdentity_UnusableNameIsIgnored(t *testing.T) {
+	h := sqlite(t)
+	for i, name := range []string{"Ann\tSmith", "Ann \u202egnp", strings.Repeat("n", 101)} {
+		r := h.doToken("GET", "/v1/me", h.claims(jwt.MapClaims{"sub": fmt.Sprintf("named-%d", i), "name": name}), nil)
+		expect(t, r, 200, "")
+		if r.data()["name"] != nil {
+			t.Fatalf("%q stored as %v", name, r.data()["name"])
+		}
+	}
 }

@@ -47,12 +47,19 @@ func safeName(key string) string {
 	return "query"
 }
 
+// orgID reads the organization id of the path (:id). When it is malformed there is no
+// organization to authorize against, so the problem is answered as it is.
+func (in *input) orgID() int64 {
+	n := in.pathID("id")
+	in.badPath = n == 0
+	return n
+}
+
 // pathID reads a positive integer path parameter (see parseID).
 func (in *input) pathID(name string) int64 {
 	n, ok := parseID(in.c.Param(name))
 	if !ok {
 		in.v.Add(name, "%s must be a positive integer written in decimal digits", name)
-		in.badPath = true
 	}
 	return n
 }

@@ -24,6 +24,7 @@ const (
 	headerRequestID = "X-Request-ID"
 	keyRequestID    = "orgkit.request_id"
 	keyLogger       = "orgkit.logger"
+	keyPrelude      = "orgkit.prelude"
 )
 
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
@@ -71,11 +72,14 @@ func logger(c *gin.Context) *slog.Logger {
 // the body limit.
 func prelude(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if requestID(c) != "" {
+		if c.GetBool(keyPrelude) {
 			c.Next()
 			return
 		}
-		setRequestContext(c, log)
+		c.Set(keyPrelude, true)
+		if requestID(c) == "" {
+			setRequestContext(c, log)
+		}
 		start := time.Now()
 		defer accessLog(c, start)
 		defer recovery(c)

@@ -21,6 +21,8 @@ func TestOrder_AuthorizationBeforeValidationBeforeLimits(t *testing.T) {
 			{"POST", org + "/connect-user", map[string]any{"email": "not an email"}},
 			{"POST", org + "/api-keys", map[string]any{"title": ""}},
 			{"PATCH", org + "/api-keys/1", map[string]any{"id": 3}},
+			{"PATCH", org + "/api-keys/abc", map[string]any{"title": "x"}},
+			{"DELETE", org + "/api-keys/0", nil},
 			{"GET", org + "/audit-logs?page=0&actor=%00", nil},
 			{"GET", "/v1/audit-logs?page_size=1000", nil},
 			{"POST", "/v1/organizations", map[string]any{"slug": "NOPE"}},

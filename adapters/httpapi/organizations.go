@@ -63,7 +63,7 @@ func organizationQuery(in *input) domain.OrganizationQuery {
 
 func (h *handlers) getOrganization(c *gin.Context) {
 	in := newInput(c)
-	id := in.pathID("id")
+	id := in.orgID()
 	if !h.checked(in, id, domain.ActionOrgRead) {
 		return
 	}
@@ -92,7 +92,7 @@ func (h *handlers) createOrganization(c *gin.Context) {
 
 func (h *handlers) updateOrganization(c *gin.Context) {
 	in := newInput(c)
-	id := in.pathID("id")
+	id := in.orgID()
 	var patch domain.OrganizationPatch
 	in.body(func(o *object) { patch = readOrganizationPatch(o) })
 	if !h.checked(in, id, domain.ActionOrgUpdate) {
@@ -104,7 +104,7 @@ func (h *handlers) updateOrganization(c *gin.Context) {
 
 func (h *handlers) deleteOrganization(c *gin.Context) {
 	in := newInput(c)
-	id := in.pathID("id")
+	id := in.orgID()
 	if !h.checked(in, id, domain.ActionOrgDelete) {
 		return
 	}
@@ -117,7 +117,7 @@ func (h *handlers) deleteOrganization(c *gin.Context) {
 
 func (h *handlers) connectUser(c *gin.Context) {
 	in := newInput(c)
-	id := in.pathID("id")
+	id := in.orgID()
 	var email string
 	in.body(func(o *object) { required(o, "email", wantString, &email) })
 	if !h.checked(in, id, domain.ActionMemberConnect) {

@@ -26,7 +26,7 @@ func toAPIKeyJSON(k domain.APIKey) apiKeyJSON {
 
 // orgAndKey reads the :id and, when the route has one, :keyId path parameters.
 func orgAndKey(in *input) (int64, int64) {
-	orgID := in.pathID("id")
+	orgID := in.orgID()
 	if in.c.Param("keyId") == "" {
 		return orgID, 0
 	}

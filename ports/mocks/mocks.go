@@ -246,6 +246,21 @@ func (mr *MockUserRepoMockRecorder) Provision(ctx, subject, now any) *gomock.Cal
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "Provision", reflect.TypeOf((*MockUserRepo)(nil).Provision), ctx, subject, now)
 }
 
+// ReleaseUnverifiedEmail mocks base method.
+func (m *MockUserRepo) ReleaseUnverifiedEmail(ctx context.Context, userID int64, email string, now time.Time) (bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ReleaseUnverifiedEmail", ctx, userID, email, now)
+	ret0, _ := ret[0].(bool)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ReleaseUnverifiedEmail indicates an expected call of ReleaseUnverifiedEmail.
+func (mr *MockUserRepoMockRecorder) ReleaseUnverifiedEmail(ctx, userID, email, now any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ReleaseUnverifiedEmail", reflect.TypeOf((*MockUserRepo)(nil).ReleaseUnverifiedEmail), ctx, userID, email, now)
+}
+
 // SetCurrentOrganization mocks base method.
 func (m *MockUserRepo) SetCurrentOrganization(ctx context.Context, userID, orgID int64) error {
 	m.ctrl.T.Helper()

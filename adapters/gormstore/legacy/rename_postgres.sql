@@ -1,5 +1,6 @@
--- Renames a database made before every orgkit name carried the orgkit_ prefix (migrations
--- 1-3 applied with goose's default version table) to exactly what migrations 1-3 make now.
+-- Renames a database made before every orgkit name carried the orgkit_ prefix (migrations 1
+-- and 2 applied, history in goose's default version table) to exactly what migrations 1 and 2
+-- make now; Migrate then applies the rest. The names are those migrations 1 and 2 gave.
 -- Run once, in one transaction, by Store.Migrate when it finds that layout.
 ALTER TABLE organizations RENAME TO orgkit_organizations;
 ALTER TABLE users RENAME TO orgkit_users;

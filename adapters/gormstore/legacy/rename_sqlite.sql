@@ -1,5 +1,6 @@
--- Renames a database made before every orgkit name carried the orgkit_ prefix (migrations
--- 1-3 applied with goose's default version table) to exactly what migrations 1-3 make now.
+-- Renames a database made before every orgkit name carried the orgkit_ prefix (migrations 1
+-- and 2 applied, history in goose's default version table) to exactly what migrations 1 and 2
+-- make now; Migrate then applies the rest. The names are those migrations 1 and 2 gave.
 -- Run once, in one transaction, by Store.Migrate when it finds that layout.
 ALTER TABLE organizations RENAME TO orgkit_organizations;
 ALTER TABLE users RENAME TO orgkit_users;
@@ -7,13 +8,13 @@ ALTER TABLE memberships RENAME TO orgkit_memberships;
 ALTER TABLE api_keys RENAME TO orgkit_api_keys;
 ALTER TABLE audit_logs RENAME TO orgkit_audit_logs;
 DROP INDEX organizations_slug_key;
-CREATE UNIQUE INDEX orgkit_organizations_slug_key ON orgkit_organizations (slug);
+CREATE UNIQUE INDEX orgkit_organizations_slug_key ON orgkit_organizations (lower(slug));
 DROP INDEX organizations_name_idx;
 CREATE INDEX orgkit_organizations_name_idx ON orgkit_organizations (name, id);
 DROP INDEX users_subject_key;
 CREATE UNIQUE INDEX orgkit_users_subject_key ON orgkit_users (subject);
 DROP INDEX users_email_key;
-CREATE UNIQUE INDEX orgkit_users_email_key ON orgkit_users (email);
+CREATE UNIQUE INDEX orgkit_users_email_key ON orgkit_users (lower(email));
 DROP INDEX memberships_user_idx;
 CREATE INDEX orgkit_memberships_user_idx ON orgkit_memberships (user_id, organization_id);
 DROP INDEX api_keys_org_idx;
