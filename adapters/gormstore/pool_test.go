@@ -60,16 +60,7 @@ func TestOpen_PostgresPoolKeepsIdleConnections(t *testing.T) {
 		"with max conns": {[]gormstore.Option{gormstore.WithMaxConns(6)}, 6},
 	} {
 		t.Run(name, func(t *testing.T) {
-			s, err := gormstore.Open(context.Background(), url, c.opts...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Logf("close store: %v", err)
-				}
-			})
-			db, err := s.SQLDB()
+			db, err := gormtest.OpenURL(t, url, c.opts...).SQLDB()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -28,15 +28,7 @@ func TestMigrate_UpgradesUnprefixedDatabaseInPlace(t *testing.T) {
 
 func upgradeInPlace(t *testing.T, d gormstore.Dialect) {
 	ctx := context.Background()
-	s, err := gormstore.Open(ctx, gormtest.URL(t, d))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := s.Close(); err != nil {
-			t.Logf("close: %v", err)
-		}
-	})
+	s := gormtest.OpenURL(t, gormtest.URL(t, d))
 	db, err := s.SQLDB()
 	if err != nil {
 		t.Fatal(err)
@@ -109,15 +101,7 @@ func TestMigrate_LeavesAHostsLookalikeTablesAlone(t *testing.T) {
 	for _, d := range gormtest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
 			ctx := context.Background()
-			s, err := gormstore.Open(ctx, gormtest.URL(t, d))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Logf("close: %v", err)
-				}
-			})
+			s := gormtest.OpenURL(t, gormtest.URL(t, d))
 			for _, stmt := range []string{
 				"CREATE TABLE organizations (id INTEGER PRIMARY KEY, title TEXT)",
 				"CREATE TABLE audit_logs (id INTEGER PRIMARY KEY, what TEXT)",

@@ -41,48 +41,6 @@ func request(t *testing.T, method, url, token string, body any) (int, http.Heade
 	return res.StatusCode, res.Header, out
 }
 
-// holdWriteLock takes SQLite's write lock on url from another pool until release is called
-// (or the test ends).
-func holdWriteLock(t *testing.T, url string) (release func()) {
-	t.Helper()
-	ctx := context.Background()
-	other, err := gormstore.Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := other.Close(); err != nil {
-			t.Logf("close: %v", err)
-		}
-	})
-	db, err := other.SQLDB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := db.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
-		t.Fatal(err)
-	}
-	released := false
-	release = func() {
-		if released {
-			return
-		}
-		released = true
-		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
-			t.Error(err)
-		}
-		if err := conn.Close(); err != nil {
-			t.Error(err)
-		}
-	}
-	t.Cleanup(release)
-	return release
-}
-
 // TestServe_SQLiteBusyAnswers503: a write while another process holds SQLite's write lock
 // beyond the busy timeout (shortened by the URL's own pragma) answers 503
 // service_unavailable with Retry-After, not 500; reads go on, and the write succeeds once the
@@ -96,7 +54,7 @@ func TestServe_SQLiteBusyAnswers503(t *testing.T) {
 	if code, _, body := request(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Acme", "slug": "acme"}); code != 201 {
 		t.Fatalf("create: %d %v", code, body)
 	}
-	release := holdWriteLock(t, url)
+	release := gormtest.HoldSQLiteWriteLock(t, url)
 	start := time.Now()
 	code, hdr, body := request(t, "PATCH", base+"/v1/organizations/1", tok, map[string]any{"tagline": "busy"})
 	if code != 503 || body["error"].(map[string]any)["code"] != "service_unavailable" || hdr.Get("Retry-After") != "1" {

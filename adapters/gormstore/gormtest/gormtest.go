@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,9 +17,6 @@ import (
 	_ "github.com/orgkit/orgkit/adapters/gormstore/sqlite" // sqlite: URLs
 	"github.com/orgkit/orgkit/internal/testenv"
 )
-
-// PostgresDSN is the Postgres the integration tests use, or "" to run on SQLite only.
-func PostgresDSN() string { return os.Getenv("ORGKIT_TEST_POSTGRES_DSN") }
 
 // Dialects lists the databases to run a contract suite on: SQLite always, Postgres when
 // configured. Under CI=true Postgres is mandatory: a missing DSN fails instead of skipping;
@@ -84,4 +80,52 @@ func Open(t testing.TB, d gormstore.Dialect) *gormstore.Store {
 		t.Fatalf("gormtest: %v", err)
 	}
 	return s
+}
+
+// OpenURL opens a store on url without migrating it; it is closed when the test ends.
+func OpenURL(t testing.TB, url string, opts ...gormstore.Option) *gormstore.Store {
+	t.Helper()
+	s, err := gormstore.Open(context.Background(), url, opts...)
+	if err != nil {
+		t.Fatalf("gormtest: open: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Logf("gormtest: close: %v", err)
+		}
+	})
+	return s
+}
+
+// HoldSQLiteWriteLock takes SQLite's write lock on url from another pool, as another process
+// would, until release is called or the test ends.
+func HoldSQLiteWriteLock(t testing.TB, url string) (release func()) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := OpenURL(t, url).SQLDB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	released := false
+	release = func() {
+		if released {
+			return
+		}
+		released = true
+		if _, err := conn.ExecContext(ctx, "ROLLBACK"); err != nil {
+			t.Error(err)
+		}
+		if err := conn.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+	t.Cleanup(release)
+	return release
 }
