@@ -54,7 +54,7 @@ func TestDependencyRule(t *testing.T) {
 		{"domain/...", []string{"domain"}, nil},
 		{"ports", []string{"domain", "ports"}, nil},
 		{"ports/mocks", []string{"domain", "ports"}, []string{"go.uber.org/mock"}},
-		{"app/...", []string{"domain", "ports", "app"}, []string{"golang.org/x/sync"}},
+		{"app/...", []string{"domain", "ports", "app"}, []string{"golang.org/x/sync", "golang.org/x/net/idna", "golang.org/x/text"}},
 	}
 	for _, r := range rules {
 		for _, p := range list(t, "./"+r.layer, true) {

@@ -31,8 +31,19 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 		SuperadminEmails: splitList(getenv("ORGKIT_SUPERADMIN_EMAILS")),
 		VaultKeys:        getenv("ORGKIT_VAULT_KEYS"),
 		RedisKeyPrefix:   env("ORGKIT_REDIS_KEY_PREFIX", "orgkit:"),
+		PlatformDomains:  splitList(getenv("ORGKIT_PLATFORM_DOMAINS")),
+		Domains: DomainsConfig{Types: splitList(getenv("ORGKIT_DOMAIN_TYPES")), Resolvers: splitList(getenv("ORGKIT_DNS_RESOLVERS")),
+			VerificationPrefix: env("ORGKIT_DOMAIN_VERIFICATION_PREFIX", "_orgkit-verification")},
+	}
+	if err := durationsFromEnv(getenv, &cfg); err != nil {
+		return Config{}, err
 	}
 	var err error
+	recheck, err := strconv.ParseBool(env("ORGKIT_DOMAIN_RECHECK", "true"))
+	if err != nil {
+		return Config{}, fmt.Errorf("ORGKIT_DOMAIN_RECHECK must be true or false, not %q", getenv("ORGKIT_DOMAIN_RECHECK"))
+	}
+	cfg.Domains.Recheck.Disabled = !recheck
 	if cfg.Auth.AssumeEmailVerified, err = strconv.ParseBool(env("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED", "false")); err != nil {
 		return Config{}, fmt.Errorf("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED must be true or false, not %q", getenv("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED"))
 	}
@@ -50,6 +61,31 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 		return Config{}, fmt.Errorf("ORGKIT_DATABASE_URL: %w", err)
 	}
 	return cfg, nil
+}
+
+// durationsFromEnv reads the duration variables; unset ones keep their defaults (zero).
+func durationsFromEnv(getenv func(string) string, cfg *Config) error {
+	for _, d := range []struct {
+		name string
+		dst  *time.Duration
+	}{
+		{"ORGKIT_RESOLVE_CACHE_TTL", &cfg.Resolve.CacheTTL},
+		{"ORGKIT_RESOLVE_NEGATIVE_TTL", &cfg.Resolve.NegativeTTL},
+		{"ORGKIT_DOMAIN_RECHECK_PENDING", &cfg.Domains.Recheck.PendingEvery},
+		{"ORGKIT_DOMAIN_RECHECK_VERIFIED", &cfg.Domains.Recheck.VerifiedEvery},
+		{"ORGKIT_DOMAIN_GRACE", &cfg.Domains.Recheck.Grace},
+	} {
+		v := getenv(d.name)
+		if v == "" {
+			continue
+		}
+		n, err := time.ParseDuration(v)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("%s must be a positive duration such as 5m, not %q", d.name, v)
+		}
+		*d.dst = n
+	}
+	return nil
 }
 
 // CloseConfig closes the database pool and Redis client ConfigFromEnv opened.

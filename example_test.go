@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"gorm.io/driver/postgres"
@@ -301,4 +302,30 @@ func ExampleKit_Close() {
 	if err := k.Close(); err != nil { // the host's pool stays open
 		log.Print(err)
 	}
+}
+
+// DomainsConfig lets a platform name its own kinds of custom domain and its DNS servers.
+func ExampleDomainsConfig() {
+	_ = orgkit.Config{
+		DB:              hostPool(),
+		PlatformDomains: []string{"clinic.example.app"}, // acme.clinic.example.app is slug acme
+		Domains: orgkit.DomainsConfig{
+			Types:              []string{"booking", "portal"},
+			VerificationPrefix: "_example-verification",
+			Resolvers:          []string{"1.1.1.1:53", "8.8.8.8:53"},
+		},
+	}
+}
+
+// RecheckConfig makes the background re-verification more patient with verified domains, or
+// switches it off (replicas may all run it: each due domain is checked once).
+func ExampleRecheckConfig() {
+	_ = orgkit.DomainsConfig{Recheck: orgkit.RecheckConfig{VerifiedEvery: 6 * time.Hour, Grace: 7 * 24 * time.Hour}}
+	_ = orgkit.DomainsConfig{Recheck: orgkit.RecheckConfig{Disabled: os.Getenv("ORGKIT_DOMAIN_RECHECK") == "false"}}
+}
+
+// ResolveConfig keeps resolve answers longer; with Config.Redis set they are shared, and
+// invalidated, across replicas.
+func ExampleResolveConfig() {
+	_ = orgkit.Config{DB: hostPool(), Resolve: orgkit.ResolveConfig{CacheTTL: 10 * time.Minute, NegativeTTL: 10 * time.Second}}
 }

@@ -62,6 +62,50 @@ type Config struct {
 	// Draining, when set, makes /readyz answer 503 while it reports true (a replica that is
 	// shutting down). The orgkit binary sets it; nil: never.
 	Draining func() bool
+	// PlatformDomains are the platform's own base domains (such as "clinic.example.app"):
+	// resolve's ?host= reads <slug>.<base> as a slug, and no organization may add one of them,
+	// or a name under one, as a custom domain.
+	PlatformDomains []string
+	// Domains configures custom domains and their proof by DNS.
+	Domains DomainsConfig
+	// Resolve configures the public resolve endpoint's cache: in-process by default, Redis
+	// (shared by every replica, and invalidated on all of them) when Redis is set.
+	Resolve ResolveConfig
+}
+
+// DomainsConfig configures custom domains. Every field is optional.
+type DomainsConfig struct {
+	// Types are the accepted domain_type values; empty: "clinic" and "portal".
+	Types []string
+	// VerificationPrefix names the TXT record that proves a domain, <prefix>.<domain>;
+	// empty: "_orgkit-verification".
+	VerificationPrefix string
+	// Resolvers are the DNS servers (host:port) asked for TXT records; empty: those of
+	// /etc/resolv.conf.
+	Resolvers []string
+	// LookupTimeout bounds one DNS query to one resolver; 0: 2 seconds.
+	LookupTimeout time.Duration
+	// Recheck is the background re-verification Run does.
+	Recheck RecheckConfig
+}
+
+// RecheckConfig is when Run checks domains again: pending ones until they expire, verified
+// ones periodically, and a verified one lapses only after its record was missing for Grace.
+// Zero durations take the defaults.
+type RecheckConfig struct {
+	Disabled      bool          // Run checks no domain (`orgkit domains recheck` still can)
+	PollEvery     time.Duration // how often Run looks for due domains; default 1 minute
+	PendingEvery  time.Duration // an unverified domain; default 15 minutes
+	PendingExpiry time.Duration // how long an unverified domain is retried; default 7 days
+	VerifiedEvery time.Duration // a verified domain; default 24 hours
+	FailingEvery  time.Duration // a verified domain whose record went missing; default 1 hour
+	Grace         time.Duration // how long that may last before it lapses; default 72 hours
+}
+
+// ResolveConfig configures resolve's cache.
+type ResolveConfig struct {
+	CacheTTL    time.Duration // an organization found; 0: 5 minutes
+	NegativeTTL time.Duration // nothing found (so a flood of random names stays off the database); 0: 30 seconds
 }
 
 // AuthConfig selects the accepted bearer tokens: HS256 with a shared secret, and/or
@@ -117,7 +161,8 @@ type Kit struct {
 // host stops): the first fetch may wait on a slow endpoint, and tokens are refused until
 // keys arrive. With no token key source in cfg.Auth every token is refused (401).
 // Errors: a nil DB or one that is neither Postgres nor SQLite, a malformed vault key ring,
-// unknown roles in Permissions or a host action that is one of orgkit's own.
+// unknown roles in Permissions or a host action that is one of orgkit's own, a platform
+// domain that is not a host name, a malformed domain type or verification prefix.
 func New(ctx context.Context, cfg Config) (*Kit, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -128,6 +173,9 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	store, err := gormstore.New(cfg.DB, cfg.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("orgkit: Config.DB: %w", err)
+	}
+	if err := checkDomains(cfg); err != nil {
+		return nil, fmt.Errorf("orgkit: %w", err)
 	}
 	policy, err := policyOf(cfg.Permissions)
 	if err != nil {
@@ -149,7 +197,9 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 		deps.Limiter, k.checks["redis"] = limiter, limiter.Ping
 	}
 	k.limiter = deps.Limiter
-	k.svc = app.New(deps, app.Config{SuperadminEmails: cfg.SuperadminEmails, Policy: policy, Hooks: k.appHooks()})
+	deps.DNS, deps.Cache = k.dnsResolver(), k.resolveCache()
+	k.svc = app.New(deps, app.Config{SuperadminEmails: cfg.SuperadminEmails, Policy: policy, Hooks: k.appHooks(),
+		Domains: k.domainsConfig(), Resolve: app.ResolveConfig{TTL: cfg.Resolve.CacheTTL, NegativeTTL: cfg.Resolve.NegativeTTL}})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining})
 	return k, nil
 }
@@ -256,11 +306,31 @@ func (k *Kit) Ready(ctx context.Context) error {
 	return nil
 }
 
-// Run does orgkit's background work until ctx ends; New starts none. There is none yet:
-// later versions re-check domains and deliver events here, so call it from the start.
+// Run does orgkit's background work until ctx ends, then returns nil; New starts none. It
+// checks custom domains again on the schedule of Config.Domains.Recheck: replicas running it
+// on one database each check a due domain once.
 func (k *Kit) Run(ctx context.Context) error {
-	<-ctx.Done()
-	return nil
+	rc := k.cfg.Domains.Recheck
+	if rc.Disabled {
+		<-ctx.Done()
+		return nil
+	}
+	every := rc.PollEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := k.svc.RecheckDueDomains(ctx); err != nil && ctx.Err() == nil {
+			k.cfg.Logger.ErrorContext(ctx, "domain re-checks failed; retrying on the next tick", slog.Any("error", err))
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 // Close releases what New opened. The host's DB and Redis client stay open.

@@ -34,7 +34,11 @@ func (s *Service) CreateOrganization(ctx context.Context, p domain.Principal, in
 		o.MembersCount = 1
 		return s.record(ctx, tx, &p, event{orgID: &o.ID, action: domain.AuditOrganizationCreated, targetType: "organization", targetID: o.ID})
 	})
-	return o, wrap("create organization", err)
+	if err != nil {
+		return domain.Organization{}, wrap("create organization", err)
+	}
+	s.invalidate(ctx, slugKey(o.Slug)) // a negative entry of the slug
+	return o, nil
 }
 
 // GetOrganization returns an organization to its members and superadmins.
@@ -78,6 +82,7 @@ func (s *Service) ListOrganizations(ctx context.Context, p domain.Principal, q d
 // Errors: organization_not_found, forbidden, validation_error.
 func (s *Service) UpdateOrganization(ctx context.Context, p domain.Principal, id int64, patch domain.OrganizationPatch) (domain.Organization, error) {
 	var out domain.Organization
+	var stale []string
 	err := s.do(ctx, func(tx ports.Repos) error {
 		org, role, err := s.authorize(ctx, tx, p, id, domain.ActionOrgUpdate, true)
 		if err != nil {
@@ -95,9 +100,16 @@ func (s *Service) UpdateOrganization(ctx context.Context, p domain.Principal, id
 		if out, err = tx.Organizations().Update(ctx, next, cols); err != nil {
 			return err
 		}
+		if stale, err = resolveKeys(ctx, tx, org); err != nil {
+			return err
+		}
 		return s.record(ctx, tx, &p, event{orgID: &id, action: domain.AuditOrganizationUpdated, targetType: "organization", targetID: id, changes: cols})
 	})
-	return out, wrap("update organization", err)
+	if err != nil {
+		return out, wrap("update organization", err)
+	}
+	s.invalidate(ctx, stale...)
+	return out, nil
 }
 
 // DeleteOrganization removes an organization and everything that belongs to it. The
@@ -108,8 +120,13 @@ func (s *Service) DeleteOrganization(ctx context.Context, p domain.Principal, id
 	if !s.Can(p, domain.ActionOrgDelete, "") {
 		return domain.ErrForbidden
 	}
-	return wrap("delete organization", s.do(ctx, func(tx ports.Repos) error {
-		if _, err := tx.Organizations().GetForUpdate(ctx, id); err != nil {
+	var stale []string
+	err := s.do(ctx, func(tx ports.Repos) error {
+		org, err := tx.Organizations().GetForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if stale, err = resolveKeys(ctx, tx, org); err != nil {
 			return err
 		}
 		if h := s.hooks.OrganizationDeleting; h != nil {
@@ -121,5 +138,23 @@ func (s *Service) DeleteOrganization(ctx context.Context, p domain.Principal, id
 			return err
 		}
 		return s.record(ctx, tx, &p, event{orgID: &id, action: domain.AuditOrganizationDeleted, targetType: "organization", targetID: id})
-	}))
+	})
+	if err != nil {
+		return wrap("delete organization", err)
+	}
+	s.invalidate(ctx, stale...)
+	return nil
+}
+
+// resolveKeys are the resolve cache keys that answer with org: its slug and its domains.
+func resolveKeys(ctx context.Context, tx ports.Repos, org domain.Organization) ([]string, error) {
+	ds, err := tx.Domains().List(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	keys := []string{slugKey(org.Slug)}
+	for _, d := range ds {
+		keys = append(keys, domainKey(d.Name))
+	}
+	return keys, nil
 }

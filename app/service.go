@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
@@ -17,8 +18,29 @@ type Config struct {
 	// SuperadminEmails are platform superadmins by configuration (ORGKIT_SUPERADMIN_EMAILS).
 	SuperadminEmails []string
 	// Policy is the table of who may do what; the zero value is domain.DefaultPolicy().
-	Policy domain.Policy
-	Hooks  Hooks
+	Policy  domain.Policy
+	Hooks   Hooks
+	Domains DomainsConfig
+	Resolve ResolveConfig
+}
+
+// DomainsConfig is how custom domains are accepted and proven.
+type DomainsConfig struct {
+	// Types are the accepted domain_type values; empty: domain.DefaultDomainTypes.
+	Types []string
+	// PlatformDomains are the platform's own base domains (folded): never a custom domain,
+	// and their one-label subdomains resolve as slugs.
+	PlatformDomains []string
+	// VerificationPrefix names the TXT host, <prefix>.<domain>; empty: "_orgkit-verification".
+	VerificationPrefix string
+	// Schedule is when domains are checked again; zero fields take DefaultDomainSchedule's.
+	Schedule domain.DomainSchedule
+}
+
+// ResolveConfig is how long resolve answers are cached.
+type ResolveConfig struct {
+	TTL         time.Duration // an organization found; 0: 5 minutes
+	NegativeTTL time.Duration // nothing found; 0: 30 seconds
 }
 
 // Hooks let a host react to changes. Both are optional.
@@ -35,11 +57,15 @@ type Hooks struct {
 
 // Deps are the ports the Service drives.
 type Deps struct {
-	Store   ports.UnitOfWork  // required
-	Limiter ports.RateLimiter // required: the documented limits are part of the contract
-	Sealer  ports.Sealer      // nil: the vault answers vault_unavailable
-	Clock   ports.Clock       // nil: the system clock
-	Logger  *slog.Logger      // nil: slog.Default(); for what a caller is not told (e.g. email conflicts)
+	Store   ports.UnitOfWork   // required
+	Limiter ports.RateLimiter  // required: the documented limits are part of the contract
+	Sealer  ports.Sealer       // nil: the vault answers vault_unavailable
+	Clock   ports.Clock        // nil: the system clock
+	Logger  *slog.Logger       // nil: slog.Default(); for what a caller is not told (e.g. email conflicts)
+	DNS     ports.TXTResolver  // nil: domain checks fail with resolver_error
+	Cache   ports.ResolveCache // nil: resolve is not cached
+	// NewToken makes domain verification tokens; nil: random UUIDs (crypto/rand).
+	NewToken func() string
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -53,6 +79,10 @@ type Service struct {
 	policy      domain.Policy
 	hooks       Hooks
 	outerTx     bool // the store runs inside a caller's transaction: no AfterCommit
+	dns         ports.TXTResolver
+	newToken    func() string
+	domains     DomainsConfig
+	resolver    *resolver
 }
 
 // New builds a Service; it panics when a required port is missing, a wiring mistake.
@@ -69,8 +99,13 @@ func New(d Deps, cfg Config) *Service {
 	if cfg.Policy.IsZero() {
 		cfg.Policy = domain.DefaultPolicy()
 	}
+	if d.NewToken == nil {
+		d.NewToken = randomUUID
+	}
 	s := &Service{uow: d.Store, limiter: d.Limiter, sealer: d.Sealer, clock: d.Clock, log: d.Logger,
-		superadmins: map[string]bool{}, policy: cfg.Policy, hooks: cfg.Hooks}
+		superadmins: map[string]bool{}, policy: cfg.Policy, hooks: cfg.Hooks,
+		dns: d.DNS, newToken: d.NewToken, domains: cfg.Domains.withDefaults()}
+	s.resolver = newResolver(d.Cache, cfg.Resolve, d.Logger)
 	for _, e := range cfg.SuperadminEmails {
 		if e = domain.NormalizeEmail(e); e != "" {
 			s.superadmins[e] = true

@@ -31,11 +31,13 @@ type repoMocks struct {
 	mems  *mocks.MockMembershipRepo
 	audit *mocks.MockAuditRepo
 	keys  *mocks.MockAPIKeyRepo
+	doms  *mocks.MockDomainRepo
 }
 
 func newRepoMocks(ctrl *gomock.Controller) repoMocks {
 	return repoMocks{orgs: mocks.NewMockOrganizationRepo(ctrl), users: mocks.NewMockUserRepo(ctrl),
-		mems: mocks.NewMockMembershipRepo(ctrl), audit: mocks.NewMockAuditRepo(ctrl), keys: mocks.NewMockAPIKeyRepo(ctrl)}
+		mems: mocks.NewMockMembershipRepo(ctrl), audit: mocks.NewMockAuditRepo(ctrl), keys: mocks.NewMockAPIKeyRepo(ctrl),
+		doms: mocks.NewMockDomainRepo(ctrl)}
 }
 
 // deps are the mocked ports. The unit of work hands fn a transaction object distinct from
@@ -47,31 +49,47 @@ type deps struct {
 	tx      repoMocks // inside Do
 	sealer  *mocks.MockSealer
 	limiter *mocks.MockRateLimiter
+	dns     *mocks.MockTXTResolver
+	cache   *mocks.MockResolveCache
+	inTx    *bool // true while a transaction's fn runs
 	svc     *app.Service
 }
 
-func newDeps(t *testing.T, cfg app.Config) deps {
+// newDeps builds the service on mocks; the DNS resolver and the resolve cache are wired only
+// with withDNSAndCache, so other tests need not expect cache invalidations.
+func newDeps(t *testing.T, cfg app.Config, opts ...func(*app.Deps, deps)) deps {
 	ctrl := gomock.NewController(t)
 	d := deps{uow: mocks.NewMockUnitOfWork(ctrl), store: newRepoMocks(ctrl), tx: newRepoMocks(ctrl),
-		sealer: mocks.NewMockSealer(ctrl), limiter: mocks.NewMockRateLimiter(ctrl)}
+		sealer: mocks.NewMockSealer(ctrl), limiter: mocks.NewMockRateLimiter(ctrl),
+		dns: mocks.NewMockTXTResolver(ctrl), cache: mocks.NewMockResolveCache(ctrl), inTx: new(bool)}
 	d.uow.EXPECT().Organizations().Return(d.store.orgs).AnyTimes()
 	d.uow.EXPECT().Users().Return(d.store.users).AnyTimes()
 	d.uow.EXPECT().Memberships().Return(d.store.mems).AnyTimes()
 	d.uow.EXPECT().Audit().Return(d.store.audit).AnyTimes()
 	d.uow.EXPECT().APIKeys().Return(d.store.keys).AnyTimes()
+	d.uow.EXPECT().Domains().Return(d.store.doms).AnyTimes()
 	tx := mocks.NewMockRepos(ctrl)
 	tx.EXPECT().Organizations().Return(d.tx.orgs).AnyTimes()
 	tx.EXPECT().Users().Return(d.tx.users).AnyTimes()
 	tx.EXPECT().Memberships().Return(d.tx.mems).AnyTimes()
 	tx.EXPECT().Audit().Return(d.tx.audit).AnyTimes()
 	tx.EXPECT().APIKeys().Return(d.tx.keys).AnyTimes()
+	tx.EXPECT().Domains().Return(d.tx.doms).AnyTimes()
 	d.uow.EXPECT().Do(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, fn func(ports.Repos) error) error {
+		*d.inTx = true
+		defer func() { *d.inTx = false }()
 		return fn(tx)
 	}).AnyTimes()
-	d.svc = app.New(app.Deps{Store: d.uow, Clock: fixedClock{}, Sealer: d.sealer, Limiter: d.limiter,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, cfg)
+	deps := app.Deps{Store: d.uow, Clock: fixedClock{}, Sealer: d.sealer, Limiter: d.limiter,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), NewToken: func() string { return "tok" }}
+	for _, o := range opts {
+		o(&deps, d)
+	}
+	d.svc = app.New(deps, cfg)
 	return d
 }
+
+func withDNSAndCache(deps *app.Deps, d deps) { deps.DNS, deps.Cache = d.dns, d.cache }
 
 // role makes the principal with userID hold role in org, as read by repos r.
 func (r repoMocks) role(orgID, userID int64, role domain.Role) {
@@ -169,6 +187,7 @@ func TestUpdateOrganization_WritesOnlyChangedColumns(t *testing.T) {
 			}
 			return o, nil
 		})
+	d.tx.doms.EXPECT().List(gomock.Any(), int64(10)).Return(nil, nil)
 	d.audited(domain.AuditOrganizationUpdated, nil)
 	patch := domain.OrganizationPatch{Name: domain.Some("Acme NL"), Tagline: domain.Optional[string]{Set: true}}
 	if _, err := d.svc.UpdateOrganization(context.Background(), member, 10, patch); err != nil {
@@ -365,6 +384,7 @@ func TestDeleteOrganization_SuperadminOnly(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 	d.tx.orgs.EXPECT().GetForUpdate(gomock.Any(), int64(10)).Return(org, nil)
+	d.tx.doms.EXPECT().List(gomock.Any(), int64(10)).Return(nil, nil)
 	d.tx.orgs.EXPECT().Delete(gomock.Any(), int64(10)).Return(nil)
 	d.audited(domain.AuditOrganizationDeleted, nil)
 	if err := d.svc.DeleteOrganization(context.Background(), super, 10); err != nil {
@@ -387,6 +407,7 @@ func TestDeleteOrganization_HookRunsInTheTransaction(t *testing.T) {
 		}}})
 		gomock.InOrder(
 			d.tx.orgs.EXPECT().GetForUpdate(gomock.Any(), int64(10)).Return(org, nil),
+			d.tx.doms.EXPECT().List(gomock.Any(), int64(10)).Return(nil, nil),
 			// The hook runs here; Delete and the audit record only when it succeeded.
 		)
 		if hookErr == nil {
@@ -408,6 +429,7 @@ func TestAfterCommit_OnlyCommittedChanges(t *testing.T) {
 	var seen []string
 	d := newDeps(t, app.Config{Hooks: app.Hooks{AfterCommit: func(_ context.Context, r domain.AuditRecord) { seen = append(seen, r.Action) }}})
 	d.tx.orgs.EXPECT().GetForUpdate(gomock.Any(), int64(10)).Return(org, nil).Times(2)
+	d.tx.doms.EXPECT().List(gomock.Any(), int64(10)).Return(nil, nil).Times(2)
 	d.tx.orgs.EXPECT().Delete(gomock.Any(), int64(10)).Return(nil).Times(2)
 	d.audited(domain.AuditOrganizationDeleted, nil)
 	d.audited(domain.AuditOrganizationDeleted, errors.New("disk full"))

@@ -78,6 +78,9 @@ type Limit struct {
 var (
 	LimitRevealAPIKeys = Limit{Max: 10, Window: time.Minute}
 	LimitConnectUser   = Limit{Max: 50, Window: time.Hour}
+	// LimitVerifyDomain bounds the DNS lookups one caller can make an organization's
+	// verification send.
+	LimitVerifyDomain = Limit{Max: 20, Window: time.Minute}
 )
 
 // Quota is a limiter's answer: whether the event was allowed and what is left.

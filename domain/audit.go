@@ -25,6 +25,14 @@ const (
 	AuditAPIKeyUpdated        = "api_key.updated"
 	AuditAPIKeyDeleted        = "api_key.deleted"
 	AuditAPIKeysRevealed      = "api_keys.revealed"
+	AuditDomainCreated        = "domain.created"
+	AuditDomainDeleted        = "domain.deleted"
+	// Status changes of a domain: proven, refused on an administrator's check, given up after
+	// its retry window, or lost after its record was missing for the grace period.
+	AuditDomainVerified           = "domain.verified"
+	AuditDomainVerificationFailed = "domain.verification_failed"
+	AuditDomainExpired            = "domain.expired"
+	AuditDomainLapsed             = "domain.lapsed"
 )
 
 // AuditRecord is one append-only entry. Changes names the changed fields, never their values,

@@ -75,6 +75,8 @@ func TestPolicy(t *testing.T) {
 		domain.ActionVaultReveal:   "[true true false false false]",
 		domain.ActionVaultManage:   "[true true false false false]",
 		domain.ActionAuditRead:     "[true true false false false]",
+		domain.ActionDomainRead:    "[true true true true false]",
+		domain.ActionDomainManage:  "[true true false false false]",
 		domain.ActionOrgDelete:     "[false false false false false]",
 		domain.ActionOrgCreate:     "[false false false false false]",
 		domain.ActionOrgSetStatus:  "[false false false false false]",

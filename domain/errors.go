@@ -20,6 +20,9 @@ const (
 	CodeOrganizationNotFound Code = "organization_not_found"
 	CodeUserNotFound         Code = "user_not_found"
 	CodeAPIKeyNotFound       Code = "api_key_not_found"
+	CodeDomainNotFound       Code = "domain_not_found"
+	CodeDomainExists         Code = "domain_exists"
+	CodeDomainTaken          Code = "domain_taken"
 	CodeVaultUnavailable     Code = "vault_unavailable"
 	CodeSlugTaken            Code = "slug_taken"
 	CodeUserAlreadyConnected Code = "user_already_connected"
@@ -83,6 +86,9 @@ var (
 	ErrUserAlreadyConnected = &Error{Code: CodeUserAlreadyConnected, Message: "user already belongs to this organization"}
 	ErrEmailTaken           = &Error{Code: CodeEmailTaken, Message: "another user already has this email"}
 	ErrAPIKeyNotFound       = &Error{Code: CodeAPIKeyNotFound, Message: "api key not found"}
+	ErrDomainNotFound       = &Error{Code: CodeDomainNotFound, Message: "domain not found"}
+	ErrDomainExists         = &Error{Code: CodeDomainExists, Message: "this organization has already added this domain"}
+	ErrDomainTaken          = &Error{Code: CodeDomainTaken, Message: "another organization has verified this domain"}
 	ErrVaultUnavailable     = &Error{Code: CodeVaultUnavailable, Message: "the API-key vault is not configured: set ORGKIT_VAULT_KEYS"}
 )
 

@@ -38,6 +38,8 @@ const (
 	ActionVaultManage   Action = "api_keys.manage"
 	ActionAuditRead     Action = "audit.read"
 	ActionAuditReadAll  Action = "audit.read_all"
+	ActionDomainRead    Action = "domain.read"
+	ActionDomainManage  Action = "domain.manage"
 )
 
 // builtinPolicy is orgkit's own share of the one table of who may do what. Superadmins may
@@ -50,12 +52,15 @@ var builtinPolicy = map[Action][]Role{
 	ActionVaultReveal:   {RoleOwner, RoleAdmin},
 	ActionVaultManage:   {RoleOwner, RoleAdmin},
 	ActionAuditRead:     {RoleOwner, RoleAdmin},
+	ActionDomainRead:    {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
+	ActionDomainManage:  {RoleOwner, RoleAdmin},
 }
 
 // builtinActions are every action orgkit checks, including the superadmin-only ones.
 var builtinActions = []Action{
 	ActionOrgCreate, ActionOrgRead, ActionOrgUpdate, ActionOrgSetStatus, ActionOrgDelete,
 	ActionMemberConnect, ActionListAll, ActionVaultReveal, ActionVaultManage, ActionAuditRead, ActionAuditReadAll,
+	ActionDomainRead, ActionDomainManage,
 }
 
 // Policy is the one table of who may do what: orgkit's actions and a host's own.

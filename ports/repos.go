@@ -28,6 +28,9 @@ type OrganizationRepo interface {
 	// Delete removes the organization and every row that belongs to it.
 	// Errors: organization_not_found.
 	Delete(ctx context.Context, id int64) error
+	// PublicBySlug returns the public face of the active organization with the (normalized)
+	// slug. Errors: organization_not_found, also for suspended and archived organizations.
+	PublicBySlug(ctx context.Context, slug string) (domain.PublicOrganization, error)
 }
 
 // UserRepo stores users. Emails are stored and compared in their normalized form
@@ -105,6 +108,37 @@ type APIKeyRepo interface {
 	Reseal(ctx context.Context, k domain.APIKey, old []byte) (bool, error)
 }
 
+// DomainRepo stores organizations' custom domains; every method but the scheduler's and
+// the resolver's is scoped by organization id.
+type DomainRepo interface {
+	// Create inserts d and returns it with its id.
+	// Errors: domain_exists (the organization has the name already), organization_not_found.
+	Create(ctx context.Context, d domain.CustomDomain) (domain.CustomDomain, error)
+	// List returns the organization's domains in id order.
+	List(ctx context.Context, orgID int64) ([]domain.CustomDomain, error)
+	// Get returns one domain of the organization. Errors: domain_not_found.
+	Get(ctx context.Context, orgID, id int64) (domain.CustomDomain, error)
+	// GetForUpdate is Get that also locks the row until the transaction ends (Postgres).
+	GetForUpdate(ctx context.Context, orgID, id int64) (domain.CustomDomain, error)
+	// Update writes d's status, failure reason and check times, and updated_at.
+	// Errors: domain_not_found, domain_taken (another organization has the name verified:
+	// the database refuses a second verified row for one name, so racing verifies have one
+	// winner).
+	Update(ctx context.Context, d domain.CustomDomain) (domain.CustomDomain, error)
+	// Delete removes one domain. Errors: domain_not_found.
+	Delete(ctx context.Context, orgID, id int64) error
+	// ByName returns every organization's domain with the name, in id order.
+	ByName(ctx context.Context, name string) ([]domain.CustomDomain, error)
+	// ClaimDue returns up to limit domains whose next check is due at now, oldest due first,
+	// and moves their next check to leaseUntil, so that another replica claims none of them
+	// until then. Concurrent claims never return one domain twice.
+	ClaimDue(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.CustomDomain, error)
+	// PublicOrganization returns the public face of the active organization whose verified
+	// domain is name. Errors: organization_not_found (no such verified domain, or the
+	// organization is suspended or archived).
+	PublicOrganization(ctx context.Context, name string) (domain.PublicOrganization, error)
+}
+
 // Repos is the set of repositories bound to one transaction (or to none).
 type Repos interface {
 	Organizations() OrganizationRepo
@@ -112,6 +146,7 @@ type Repos interface {
 	Memberships() MembershipRepo
 	Audit() AuditRepo
 	APIKeys() APIKeyRepo
+	Domains() DomainRepo
 }
 
 // UnitOfWork runs fn in one database transaction: fn's error (or a panic) rolls back, nil

@@ -21,6 +21,7 @@ type sqliteError interface {
 const (
 	sqliteBusy                 = 5
 	sqliteLocked               = 6
+	sqliteConstraintForeignKey = 787
 	sqliteConstraintPrimaryKey = 1555
 	sqliteConstraintUnique     = 2067
 )
@@ -31,6 +32,7 @@ const (
 var orgForeignKeys = map[string]bool{
 	"orgkit_memberships_organization_id_fkey":   true,
 	"orgkit_api_keys_organization_id_fkey":      true,
+	"orgkit_domains_organization_id_fkey":       true,
 	"orgkit_users_current_organization_id_fkey": true,
 }
 
@@ -93,4 +95,11 @@ func uniqueViolation(err error) (constraint string, ok bool) {
 func isConstraint(err error, name string) bool {
 	c, ok := uniqueViolation(err)
 	return ok && (c == "" || c == name)
+}
+
+// sqliteForeignKey reports a SQLite foreign-key violation, which does not name its
+// constraint: callers decide from the statement they ran, as with uniqueViolation.
+func sqliteForeignKey(err error) bool {
+	var lite sqliteError
+	return errors.As(err, &lite) && lite.Code() == sqliteConstraintForeignKey
 }

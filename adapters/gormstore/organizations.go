@@ -69,6 +69,11 @@ func (r orgRepo) GetBySlug(ctx context.Context, slug string) (domain.Organizatio
 	return r.take(r.query(ctx).Where("orgkit_organizations.slug = ?", slug))
 }
 
+func (r orgRepo) PublicBySlug(ctx context.Context, slug string) (domain.PublicOrganization, error) {
+	return takePublic(r.db.WithContext(ctx).Table("orgkit_organizations o").
+		Where("o.slug = ? AND o.status = ?", slug, string(domain.StatusActive)))
+}
+
 func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {
 	page := domain.Page[domain.Organization]{Page: q.Page, PageSize: q.PageSize, Items: []domain.Organization{}}
 	filter := r.db.WithContext(ctx).Table("orgkit_organizations")
@@ -145,7 +150,7 @@ func (r orgRepo) Delete(ctx context.Context, id int64) error {
 	if err := db.Exec("UPDATE orgkit_users SET current_organization_id = NULL WHERE current_organization_id = ?", id).Error; err != nil {
 		return dbErr("clear current organization", err)
 	}
-	for _, table := range []string{"orgkit_memberships", "orgkit_api_keys"} {
+	for _, table := range []string{"orgkit_memberships", "orgkit_api_keys", "orgkit_domains"} {
 		if err := db.Exec("DELETE FROM "+table+" WHERE organization_id = ?", id).Error; err != nil {
 			return dbErr("delete "+table, err)
 		}

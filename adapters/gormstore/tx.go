@@ -21,6 +21,7 @@ func (r repos) Users() ports.UserRepo                 { return userRepo(r) }
 func (r repos) Memberships() ports.MembershipRepo     { return membershipRepo(r) }
 func (r repos) Audit() ports.AuditRepo                { return auditRepo(r) }
 func (r repos) APIKeys() ports.APIKeyRepo             { return apiKeyRepo(r) }
+func (r repos) Domains() ports.DomainRepo             { return domainRepo(r) }
 
 func (s *Store) repos() repos { return repos{db: s.db, dialect: s.dialect} }
 
@@ -38,6 +39,9 @@ func (s *Store) Audit() ports.AuditRepo { return s.repos().Audit() }
 
 // APIKeys returns the API-key repository outside any transaction.
 func (s *Store) APIKeys() ports.APIKeyRepo { return s.repos().APIKeys() }
+
+// Domains returns the custom-domain repository outside any transaction.
+func (s *Store) Domains() ports.DomainRepo { return s.repos().Domains() }
 
 // Do runs fn in one transaction; this is the only place orgkit opens one. Errors of BEGIN
 // and COMMIT (a busy SQLite fails at BEGIN) and any untranslated driver error of fn go

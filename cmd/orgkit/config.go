@@ -28,13 +28,21 @@ type config struct {
 	VaultKeys        string
 	DNSResolvers     string
 	VerifyPrefix     string
+	PlatformDomains  string
+	DomainTypes      string
+	DomainRecheck    string // ORGKIT_DOMAIN_RECHECK, a boolean
+	RecheckPending   time.Duration
+	RecheckVerified  time.Duration
+	DomainGrace      time.Duration
 	ResolveCacheTTL  time.Duration
+	ResolveNegTTL    time.Duration
 	ShutdownDelay    time.Duration
 	DBMaxConns       int
 	LogLevel         string
 	LogFormat        string
 	DataDir          string
 	TrustedProxies   string
+	DebugAddr        string
 	Dev              bool
 }
 
@@ -59,10 +67,14 @@ func (c *config) settings() []setting {
 		{"vault-keys", "ORGKIT_VAULT_KEYS", "", "id:base64(32 bytes)[,…]; the first seals, all open", &c.VaultKeys},
 		{"dns-resolvers", "ORGKIT_DNS_RESOLVERS", "", "host:port list for TXT verification (empty: /etc/resolv.conf)", &c.DNSResolvers},
 		{"domain-verification-prefix", "ORGKIT_DOMAIN_VERIFICATION_PREFIX", "_orgkit-verification", "TXT host is <prefix>.<domain>", &c.VerifyPrefix},
+		{"platform-domains", "ORGKIT_PLATFORM_DOMAINS", "", "comma-separated base domains whose subdomains are slugs (resolve ?host=); refused as custom domains", &c.PlatformDomains},
+		{"domain-types", "ORGKIT_DOMAIN_TYPES", "clinic,portal", "comma-separated accepted domain_type values", &c.DomainTypes},
+		{"domain-recheck", "ORGKIT_DOMAIN_RECHECK", "true", "re-check domains in the background (false: only `orgkit domains recheck`)", &c.DomainRecheck},
 		{"log-level", "ORGKIT_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"log-format", "ORGKIT_LOG_FORMAT", "json", "json or text", &c.LogFormat},
 		{"data-dir", "ORGKIT_DATA_DIR", ".orgkit", "where serve --dev keeps its generated secrets", &c.DataDir},
 		{"trusted-proxies", "ORGKIT_TRUSTED_PROXIES", "", "comma-separated proxy CIDRs whose X-Forwarded-For is trusted", &c.TrustedProxies},
+		{"debug-addr", "ORGKIT_DEBUG_ADDR", "", "loopback address of a pprof and /debug/vars listener (empty: none)", &c.DebugAddr},
 	}
 }
 
@@ -73,6 +85,10 @@ func (c *config) register(fs *flag.FlagSet) {
 		fs.StringVar(s.dst, s.flag, s.def, fmt.Sprintf("%s (%s)", s.usage, s.env))
 	}
 	fs.DurationVar(&c.ResolveCacheTTL, "resolve-cache-ttl", 5*time.Minute, "resolve cache lifetime (ORGKIT_RESOLVE_CACHE_TTL)")
+	fs.DurationVar(&c.ResolveNegTTL, "resolve-negative-ttl", 30*time.Second, "how long resolve remembers that a name resolves to nothing (ORGKIT_RESOLVE_NEGATIVE_TTL)")
+	fs.DurationVar(&c.RecheckPending, "domain-recheck-pending", 15*time.Minute, "how often an unverified domain is checked again, for 7 days (ORGKIT_DOMAIN_RECHECK_PENDING)")
+	fs.DurationVar(&c.RecheckVerified, "domain-recheck-verified", 24*time.Hour, "how often a verified domain is checked again (ORGKIT_DOMAIN_RECHECK_VERIFIED)")
+	fs.DurationVar(&c.DomainGrace, "domain-grace", 72*time.Hour, "how long a verified domain's record may be missing before it lapses (ORGKIT_DOMAIN_GRACE)")
 	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", 5*time.Second, "after SIGTERM, /readyz answers 503 while serving for this long, then drain (ORGKIT_SHUTDOWN_DELAY)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", gormstore.DefaultMaxConns, "Postgres connection pool size, idle = open (ORGKIT_DB_MAX_CONNS)")
 }
@@ -81,6 +97,10 @@ func (c *config) register(fs *flag.FlagSet) {
 // flag's own parser, and validate checks the range.
 var typedSettings = []struct{ flag, env, want string }{
 	{"resolve-cache-ttl", "ORGKIT_RESOLVE_CACHE_TTL", "a positive duration such as 5m"},
+	{"resolve-negative-ttl", "ORGKIT_RESOLVE_NEGATIVE_TTL", "a positive duration such as 30s"},
+	{"domain-recheck-pending", "ORGKIT_DOMAIN_RECHECK_PENDING", "a positive duration such as 15m"},
+	{"domain-recheck-verified", "ORGKIT_DOMAIN_RECHECK_VERIFIED", "a positive duration such as 24h"},
+	{"domain-grace", "ORGKIT_DOMAIN_GRACE", "a positive duration such as 72h"},
 	{"shutdown-delay", "ORGKIT_SHUTDOWN_DELAY", "a duration such as 5s, or 0"},
 	{"db-max-conns", "ORGKIT_DB_MAX_CONNS", "a positive number of connections"},
 }
@@ -108,8 +128,13 @@ func (c *config) parse(fs *flag.FlagSet, args []string, getenv func(string) stri
 }
 
 func (c *config) validate() error {
-	if c.ResolveCacheTTL <= 0 {
-		return fmt.Errorf("ORGKIT_RESOLVE_CACHE_TTL (--resolve-cache-ttl) must be a positive duration such as 5m")
+	for _, d := range c.durations() {
+		if *d.v <= 0 {
+			return fmt.Errorf("%s (--%s) must be a positive duration", d.env, d.flag)
+		}
+	}
+	if _, err := strconv.ParseBool(c.DomainRecheck); err != nil {
+		return fmt.Errorf("ORGKIT_DOMAIN_RECHECK must be true or false, not %q", c.DomainRecheck)
 	}
 	if c.ShutdownDelay < 0 {
 		return fmt.Errorf("ORGKIT_SHUTDOWN_DELAY (--shutdown-delay) must be a duration such as 5s, or 0")
@@ -127,6 +152,23 @@ func (c *config) validate() error {
 		return fmt.Errorf("ORGKIT_LOG_FORMAT must be json or text, not %q", c.LogFormat)
 	}
 	return nil
+}
+
+// durations are the positive duration settings, which lookup hands to orgkit.ConfigFromEnv.
+func (c *config) durations() []struct {
+	env, flag string
+	v         *time.Duration
+} {
+	return []struct {
+		env, flag string
+		v         *time.Duration
+	}{
+		{"ORGKIT_RESOLVE_CACHE_TTL", "resolve-cache-ttl", &c.ResolveCacheTTL},
+		{"ORGKIT_RESOLVE_NEGATIVE_TTL", "resolve-negative-ttl", &c.ResolveNegTTL},
+		{"ORGKIT_DOMAIN_RECHECK_PENDING", "domain-recheck-pending", &c.RecheckPending},
+		{"ORGKIT_DOMAIN_RECHECK_VERIFIED", "domain-recheck-verified", &c.RecheckVerified},
+		{"ORGKIT_DOMAIN_GRACE", "domain-grace", &c.DomainGrace},
+	}
 }
 
 // assumeVerified is ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED, checked by validate.

@@ -56,6 +56,7 @@ func commands() []command {
 		{"users", "relink: move an email to another user (email conflicts)", users},
 		{"vault", "rotate: re-seal every API key with the active vault key", vault},
 		{"audit", "verify: check every hash chain of the audit log", audit},
+		{"domains", "recheck: check custom domains' DNS records now (one background pass)", domains},
 		{"version", "print the version", version},
 	}
 }

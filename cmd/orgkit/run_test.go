@@ -262,13 +262,13 @@ func TestMigrateAndSuperadmin(t *testing.T) {
 	if out := runOK("migrate", "status"); !strings.Contains(out, "00001 pending") {
 		t.Errorf("status before: %q", out)
 	}
-	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 3 migration") {
+	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 4 migration") {
 		t.Errorf("up: %q", out)
 	}
 	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 0 migration") {
 		t.Errorf("second up: %q", out)
 	}
-	if out := runOK("migrate", "status"); !strings.Contains(out, "00003 applied") {
+	if out := runOK("migrate", "status"); !strings.Contains(out, "00004 applied") {
 		t.Errorf("status after: %q", out)
 	}
 	var out, errb bytes.Buffer

@@ -53,6 +53,11 @@ func serve(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.DebugAddr != "" {
+		if err := serveDebug(ctx, cfg.DebugAddr, k, log); err != nil {
+			return err
+		}
+	}
 	go func() {
 		if err := k.Run(ctx); err != nil {
 			log.Error("background work stopped", slog.Any("error", err))

@@ -51,5 +51,10 @@ func (c *config) lookup(name string) string {
 	if name == "ORGKIT_DB_MAX_CONNS" {
 		return strconv.Itoa(c.DBMaxConns)
 	}
+	for _, d := range c.durations() {
+		if d.env == name && *d.v != 0 { // zero: not set, orgkit's default
+			return d.v.String()
+		}
+	}
 	return ""
 }

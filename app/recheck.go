@@ -1,0 +1,101 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/orgkit/orgkit/domain"
+)
+
+// Background checks claim due domains in batches and hold each claim for checkLease: long
+// enough for every resolver to time out on every CNAME hop, so no other replica checks the
+// domain meanwhile, and short enough that a replica that died mid-check delays it little.
+const (
+	checkBatch       = 50
+	checkLease       = 5 * time.Minute
+	checkConcurrency = 4
+)
+
+// CheckedDomain is one domain a re-check looked at and what became of it.
+type CheckedDomain struct {
+	Domain domain.CustomDomain // as it is after the check
+	Reason domain.FailureReason
+	Action string // the audit action of its status change, "" when it kept its status
+	Err    error  // the check could not be recorded
+}
+
+// RecheckDueDomains checks every domain whose next check is due, as Kit.Run does on its
+// schedule, and returns what it checked. Replicas running it together check each due domain
+// once: claiming a domain moves its next check beyond the time a check takes. Status changes
+// are audited (without an actor) and drop the resolve cache's entry.
+// Errors: the database's, when claiming fails; one domain's failure is in its CheckedDomain.
+func (s *Service) RecheckDueDomains(ctx context.Context) ([]CheckedDomain, error) {
+	var out []CheckedDomain
+	for {
+		now := s.clock.Now()
+		due, err := s.uow.Domains().ClaimDue(ctx, now, now.Add(checkLease), checkBatch)
+		if err != nil {
+			return out, wrap("claim due domains", err)
+		}
+		out = append(out, s.checkAll(ctx, due)...)
+		if len(due) < checkBatch || ctx.Err() != nil {
+			return out, ctx.Err()
+		}
+	}
+}
+
+// RecheckDomain checks every organization's domain with the name now, whatever its schedule,
+// as a background check would (a pending domain stays pending on a failure).
+// Errors: validation_error (not a domain name), domain_not_found (no organization has it).
+func (s *Service) RecheckDomain(ctx context.Context, name string) ([]CheckedDomain, error) {
+	name, err := NormalizeDomainName(name)
+	if err == nil {
+		err = domain.ValidateDomainName(name, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ds, err := s.uow.Domains().ByName(ctx, name)
+	if err != nil {
+		return nil, wrap("recheck domain", err)
+	}
+	if len(ds) == 0 {
+		return nil, domain.ErrDomainNotFound
+	}
+	return s.checkAll(ctx, ds), nil
+}
+
+// checkAll checks ds a few at a time: each check waits on DNS, not on this machine.
+func (s *Service) checkAll(ctx context.Context, ds []domain.CustomDomain) []CheckedDomain {
+	out := make([]CheckedDomain, len(ds))
+	sem := make(chan struct{}, checkConcurrency)
+	var wg sync.WaitGroup
+	for i, d := range ds {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			out[i] = s.checkInBackground(ctx, d)
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func (s *Service) checkInBackground(ctx context.Context, d domain.CustomDomain) CheckedDomain {
+	reason := s.lookup(ctx, d)
+	after, action, err := s.applyCheck(ctx, nil, d, reason, false)
+	if errors.Is(err, domain.ErrDomainTaken) {
+		// The record proves this organization controls the name, but another one holds it
+		// verified: for this organization it stays unproven until it expires.
+		reason = domain.FailureValueMismatch
+		after, action, err = s.applyCheck(ctx, nil, d, reason, false)
+	}
+	if err != nil {
+		after, action = d, ""
+		s.log.ErrorContext(ctx, "domain check could not be recorded", slog.String("domain", d.Name), slog.Any("error", err))
+	}
+	return CheckedDomain{Domain: after, Reason: reason, Action: action, Err: err}
+}

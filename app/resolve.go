@@ -1,0 +1,201 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+)
+
+// Resolve cache defaults: an organization found is kept 5 minutes, nothing found 30
+// seconds, so a flood of random names reaches the database once per name and half-minute.
+const (
+	DefaultResolveTTL         = 5 * time.Minute
+	DefaultResolveNegativeTTL = 30 * time.Second
+	// cacheBackoff is how long resolve skips a cache that failed, so a down Redis costs each
+	// request nothing instead of a timeout.
+	cacheBackoff = time.Second
+)
+
+// ResolveStats count what resolve did since the service started.
+type ResolveStats struct {
+	Hits   int64 // answered from the cache
+	Loads  int64 // database queries made
+	Errors int64 // cache failures (each fell back to the database)
+}
+
+// resolver is resolve's cache in front of the database: concurrent misses of one key make
+// one query (singleflight), answers of nothing are cached too (negatively), and an answer
+// loaded while an invalidation ran is not cached (it may predate the change).
+type resolver struct {
+	cache       ports.ResolveCache
+	ttl, negTTL time.Duration
+	log         *slog.Logger
+	flight      singleflight.Group
+	generation  atomic.Uint64 // bumped by every invalidation
+	skipUntil   atomic.Int64  // unix nanoseconds: the cache failed, do without it until then
+	hits, loads atomic.Int64
+	errs        atomic.Int64
+}
+
+func newResolver(c ports.ResolveCache, cfg ResolveConfig, log *slog.Logger) *resolver {
+	if cfg.TTL <= 0 {
+		cfg.TTL = DefaultResolveTTL
+	}
+	if cfg.NegativeTTL <= 0 {
+		cfg.NegativeTTL = DefaultResolveNegativeTTL
+	}
+	return &resolver{cache: c, ttl: cfg.TTL, negTTL: cfg.NegativeTTL, log: log}
+}
+
+// ResolveSlug returns the public face of the active organization with slug, for a page
+// served on a platform subdomain. Errors: organization_not_found (unknown, suspended or
+// archived: one answer whatever the reason), validation_error (not text).
+func (s *Service) ResolveSlug(ctx context.Context, slug string) (domain.PublicOrganization, error) {
+	slug, err := domain.NormalizeSlug(slug)
+	if err != nil {
+		return domain.PublicOrganization{}, err
+	}
+	return s.resolver.resolve(ctx, slugKey(slug), func(ctx context.Context) (domain.PublicOrganization, error) {
+		return s.uow.Organizations().PublicBySlug(ctx, slug)
+	})
+}
+
+// ResolveDomain returns the public face of the active organization whose verified custom
+// domain is name (normalized like AddDomain's). Errors: organization_not_found (no such
+// verified domain, or the organization is not active).
+func (s *Service) ResolveDomain(ctx context.Context, name string) (domain.PublicOrganization, error) {
+	name, err := NormalizeDomainName(name)
+	if err == nil {
+		err = domain.ValidateDomainName(name, nil)
+	}
+	if err != nil {
+		return domain.PublicOrganization{}, domain.ErrOrganizationNotFound
+	}
+	return s.resolver.resolve(ctx, domainKey(name), func(ctx context.Context) (domain.PublicOrganization, error) {
+		return s.uow.Domains().PublicOrganization(ctx, name)
+	})
+}
+
+// ResolveHost resolves the Host a frontend was asked for: <slug>.<base> for one of the
+// platform's base domains by slug, any other name as a verified custom domain, so the
+// frontend makes one call whatever the host name. A port is ignored.
+// Errors: organization_not_found.
+func (s *Service) ResolveHost(ctx context.Context, host string) (domain.PublicOrganization, error) {
+	host = domain.HostWithoutPort(host)
+	if slug, ok := domain.SlugOfHost(host, s.domains.PlatformDomains); ok {
+		if slug == "" {
+			return domain.PublicOrganization{}, domain.ErrOrganizationNotFound
+		}
+		org, err := s.ResolveSlug(ctx, slug)
+		if domain.CodeOf(err) == domain.CodeValidation {
+			err = domain.ErrOrganizationNotFound
+		}
+		return org, err
+	}
+	return s.ResolveDomain(ctx, host)
+}
+
+// ResolveStats reports the resolve cache's counters, for operators and benchmarks.
+func (s *Service) ResolveStats() ResolveStats {
+	r := s.resolver
+	return ResolveStats{Hits: r.hits.Load(), Loads: r.loads.Load(), Errors: r.errs.Load()}
+}
+
+func (r *resolver) resolve(ctx context.Context, key string, load func(context.Context) (domain.PublicOrganization, error)) (domain.PublicOrganization, error) {
+	if e, ok := r.get(ctx, key); ok {
+		r.hits.Add(1)
+		if e.Org == nil {
+			return domain.PublicOrganization{}, domain.ErrOrganizationNotFound
+		}
+		return *e.Org, nil
+	}
+	v, err, _ := r.flight.Do(key, func() (any, error) {
+		// The load serves every caller waiting on the key: the first one's cancellation must
+		// not fail the others.
+		ctx := context.WithoutCancel(ctx)
+		gen := r.generation.Load()
+		r.loads.Add(1)
+		org, err := load(ctx)
+		var e ports.ResolveEntry
+		switch {
+		case err == nil:
+			e.Org = &org
+		case !errors.Is(err, domain.ErrOrganizationNotFound):
+			return e, err
+		}
+		if r.generation.Load() == gen {
+			r.set(ctx, key, e)
+		}
+		return e, nil
+	})
+	if err != nil {
+		return domain.PublicOrganization{}, err
+	}
+	if e := v.(ports.ResolveEntry); e.Org != nil {
+		return *e.Org, nil
+	}
+	return domain.PublicOrganization{}, domain.ErrOrganizationNotFound
+}
+
+func (r *resolver) usable() bool {
+	return r.cache != nil && time.Now().UnixNano() >= r.skipUntil.Load()
+}
+
+func (r *resolver) get(ctx context.Context, key string) (ports.ResolveEntry, bool) {
+	if !r.usable() {
+		return ports.ResolveEntry{}, false
+	}
+	e, ok, err := r.cache.Get(ctx, key)
+	if err != nil {
+		r.failed(ctx, "get", err)
+		return ports.ResolveEntry{}, false
+	}
+	return e, ok
+}
+
+func (r *resolver) set(ctx context.Context, key string, e ports.ResolveEntry) {
+	if !r.usable() {
+		return
+	}
+	ttl := r.ttl
+	if e.Org == nil {
+		ttl = r.negTTL
+	}
+	if err := r.cache.Set(ctx, key, e, ttl); err != nil {
+		r.failed(ctx, "set", err)
+	}
+}
+
+// failed notes a cache failure: resolve does without the cache for a moment, and says so
+// once per moment instead of once per request.
+func (r *resolver) failed(ctx context.Context, op string, err error) {
+	r.errs.Add(1)
+	now := time.Now().UnixNano()
+	prev := r.skipUntil.Load()
+	if now >= prev && r.skipUntil.CompareAndSwap(prev, now+int64(cacheBackoff)) {
+		r.log.WarnContext(ctx, "resolve cache failed: answering from the database", slog.String("op", op), slog.Any("error", err))
+	}
+}
+
+// invalidate drops the resolve answers of keys after a committed change. It also makes any
+// load that started before it leave its answer uncached. A failure is logged: the entries
+// then age out with their TTL.
+func (s *Service) invalidate(ctx context.Context, keys ...string) {
+	r := s.resolver
+	r.generation.Add(1)
+	if r.cache == nil || len(keys) == 0 {
+		return
+	}
+	if err := r.cache.Delete(ctx, keys...); err != nil {
+		r.errs.Add(1)
+		r.log.ErrorContext(ctx, "resolve cache invalidation failed: stale answers age out with their TTL",
+			slog.Any("keys", keys), slog.Any("error", err))
+	}
+}
