@@ -44,16 +44,17 @@ func domainNameProblem(name string, platformDomains []string) string {
 	case net.ParseIP(strings.Trim(name, "[]")) != nil:
 		return "domain must be a host name, not an IP address"
 	}
-	labels := strings.Split(name, ".")
-	if len(labels) < 2 {
+	if !strings.Contains(name, ".") {
 		return "domain must have at least two labels, such as clinic.example.com"
 	}
-	for _, l := range labels {
-		if p := labelProblem(l); p != "" {
+	last := ""
+	for rest, more := name, true; more; { // strings.Cut, not Split: resolve runs this per request
+		last, rest, more = strings.Cut(rest, ".")
+		if p := labelProblem(last); p != "" {
 			return p
 		}
 	}
-	if allDigits(labels[len(labels)-1]) {
+	if allDigits(last) {
 		return "domain must end in a top-level domain, not a number"
 	}
 	if base, ok := underPlatform(name, platformDomains); ok {

@@ -23,7 +23,6 @@ const (
 )
 
 var (
-	slugPattern     = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	languagePattern = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 	phonePattern    = regexp.MustCompile(`^\+?[0-9 ()./-]{3,}$`)
 )
@@ -36,10 +35,28 @@ var reservedSlugs = map[string]bool{
 	"mail": true, "orgkit": true, "slug": true,
 }
 
+// isSlug reports whether s is SlugMin-SlugMax lowercase letters, digits and single inner
+// hyphens. It is a loop rather than a regular expression because resolve runs it on every
+// page load.
+func isSlug(s string) bool {
+	if len(s) < SlugMin || len(s) > SlugMax || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-' && s[i-1] != '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // ValidateSlug reports why s cannot be an organization slug.
 func ValidateSlug(v *Validation, s string) {
 	switch {
-	case len(s) < SlugMin || len(s) > SlugMax || !slugPattern.MatchString(s):
+	case !isSlug(s):
 		v.Add("slug", "slug must be %d-%d characters of lowercase letters, numbers and single hyphens, not starting or ending with a hyphen", SlugMin, SlugMax)
 	case reservedSlugs[s]:
 		v.Add("slug", "slug %q is reserved", s)
@@ -150,7 +167,7 @@ func NormalizeSlug(s string) (string, error) {
 		return "", InvalidField("slug", "slug must be valid UTF-8 text without control characters")
 	}
 	s = FoldASCII(s)
-	if len(s) < SlugMin || len(s) > SlugMax || !slugPattern.MatchString(s) {
+	if !isSlug(s) {
 		return "", ErrOrganizationNotFound
 	}
 	return s, nil
