@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 PG_DSN  ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 REDIS   ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-integration generate lint build bench
+.PHONY: run test test-integration generate lint build bench bench-http
 
 run: ## serve on SQLite with a generated development secret (see the printed token command)
 	$(GO) run ./cmd/orgkit serve --dev
@@ -29,3 +29,9 @@ build: ## bin/orgkit
 
 bench: ## speed and memory targets
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+bench-http: ## resolve over HTTP under wrk vs a bare-Gin floor, and the negative-cache check (installs wrk when missing; flags: BENCH_HTTP_FLAGS)
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && trap 'exit 130' INT TERM && \
+	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o "$$dir/orgkit" ./cmd/orgkit && \
+	$(GO) run ./internal/benchhttp -bin "$$dir/orgkit" $(BENCH_HTTP_FLAGS)

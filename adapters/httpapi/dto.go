@@ -13,6 +13,15 @@ func (t timestamp) MarshalJSON() ([]byte, error) {
 	return []byte(`"` + time.Time(t).UTC().Format(time.RFC3339) + `"`), nil
 }
 
+// optionalTimestamp is t as a timestamp, nil (JSON null) when t is.
+func optionalTimestamp(t *time.Time) *timestamp {
+	if t == nil {
+		return nil
+	}
+	ts := timestamp(*t)
+	return &ts
+}
+
 type settingsJSON struct {
 	AllowPublicSignup        bool        `json:"allow_public_signup"`
 	RequireEmailVerification bool        `json:"require_email_verification"`

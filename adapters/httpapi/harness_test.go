@@ -12,6 +12,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,6 +20,9 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/orgkit/orgkit/adapters/auth"
+	"github.com/orgkit/orgkit/adapters/cache"
+	"github.com/orgkit/orgkit/adapters/dnsverify"
+	"github.com/orgkit/orgkit/adapters/dnsverify/dnstest"
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 	"github.com/orgkit/orgkit/adapters/httpapi"
@@ -46,8 +50,13 @@ type harness struct {
 	authn  auth.Config
 	logs   *syncBuffer
 	mu     sync.Mutex
-	now    time.Time // the limiter's clock; advance it to leave a window
+	now    time.Time       // the limiter's clock; advance it to leave a window
+	dns    *dnstest.Server // the service's only DNS resolver, on loopback
+	tokens atomic.Int64    // verification tokens made: tok-1, tok-2, …
 }
+
+// platformDomain is the harness's platform base domain: <slug>.orgkit.test resolves by slug.
+const platformDomain = "orgkit.test"
 
 // option changes the harness's dependencies before the service is built.
 type option func(*app.Deps)
@@ -77,7 +86,7 @@ func (s *syncBuffer) String() string {
 
 func newHarness(t testing.TB, d gormstore.Dialect, opts ...option) *harness {
 	t.Helper()
-	h := &harness{t: t, store: gormtest.Open(t, d), logs: &syncBuffer{}, now: time.Now(),
+	h := &harness{t: t, store: gormtest.Open(t, d), logs: &syncBuffer{}, now: time.Now(), dns: dnstest.Start(t),
 		authn: auth.Config{HS256Secret: []byte("test-secret-0123456789abcdef0123")}}
 	authn, err := auth.New(context.Background(), h.authn)
 	if err != nil {
@@ -89,11 +98,18 @@ func newHarness(t testing.TB, d gormstore.Dialect, opts ...option) *harness {
 	}
 	clock := func() time.Time { h.mu.Lock(); defer h.mu.Unlock(); return h.now }
 	log := slog.New(slog.NewJSONHandler(h.logs, nil))
-	deps := app.Deps{Store: h.store, Sealer: ring, Limiter: ratelimit.NewMemory(clock), Logger: log}
+	resolver, err := dnsverify.New(dnsverify.Config{Resolvers: []string{h.dns.Addr()}, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := app.Deps{Store: h.store, Sealer: ring, Limiter: ratelimit.NewMemory(clock), Logger: log,
+		DNS: resolver, Cache: cache.NewMemory(0),
+		NewToken: func() string { return fmt.Sprintf("tok-%d", h.tokens.Add(1)) }}
 	for _, o := range opts {
 		o(&deps)
 	}
-	h.svc = app.New(deps, app.Config{SuperadminEmails: []string{rootEmail}})
+	h.svc = app.New(deps, app.Config{SuperadminEmails: []string{rootEmail},
+		Domains: app.DomainsConfig{PlatformDomains: []string{platformDomain}}})
 	h.router, err = httpapi.New(h.svc, authn, httpapi.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)

@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -23,14 +25,16 @@ type input struct {
 // text (NUL bytes, invalid UTF-8, control characters) whether or not the route reads it.
 func newInput(c *gin.Context) *input {
 	in := &input{c: c}
-	for key, values := range c.Request.URL.Query() {
-		for _, val := range values {
-			if !domain.SafeText(key, false) || !domain.SafeText(val, false) {
-				in.v.Add(safeName(key), "%s must be valid UTF-8 text without control characters", safeName(key))
-				break
+	var reported map[string]bool
+	eachQuery(c.Request.URL.RawQuery, func(key, val string) {
+		if (!domain.SafeText(key, false) || !domain.SafeText(val, false)) && !reported[key] {
+			if reported == nil {
+				reported = map[string]bool{}
 			}
+			reported[key] = true
+			in.v.Add(safeName(key), "%s must be valid UTF-8 text without control characters", safeName(key))
 		}
-	}
+	})
 	for _, p := range c.Params {
 		if !domain.SafeText(p.Value, false) {
 			in.v.Add(p.Key, "%s must be valid UTF-8 text without control characters", p.Key)
@@ -45,6 +49,36 @@ func safeName(key string) string {
 		return key
 	}
 	return "query"
+}
+
+// eachQuery calls fn with every key and value of a raw query, in order, as url.ParseQuery
+// reads them (pairs split on &, unescaped, pairs with a ; or a bad escape skipped), without
+// building a map: resolve, the hottest path, reads its query through it.
+func eachQuery(raw string, fn func(key, value string)) {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		key, value, _ := strings.Cut(pair, "=")
+		key, err := unescapeQuery(key)
+		if err != nil {
+			continue
+		}
+		if value, err = unescapeQuery(value); err != nil {
+			continue
+		}
+		fn(key, value)
+	}
+}
+
+// unescapeQuery is url.QueryUnescape, without its work when there is nothing to unescape.
+func unescapeQuery(s string) (string, error) {
+	if !strings.ContainsAny(s, "%+") {
+		return s, nil
+	}
+	return url.QueryUnescape(s)
 }
 
 // orgID reads the organization id of the path (:id). When it is malformed there is no

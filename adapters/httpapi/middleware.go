@@ -21,7 +21,7 @@ import (
 const MaxBodyBytes = 1 << 20
 
 const (
-	headerRequestID = "X-Request-ID"
+	headerRequestID = "X-Request-Id" // canonical (textproto.CanonicalMIMEHeaderKey): indexed directly
 	keyRequestID    = "orgkit.request_id"
 	keyLogger       = "orgkit.logger"
 	keyPrelude      = "orgkit.prelude"
@@ -32,13 +32,18 @@ var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
 // setRequestContext echoes a well-formed X-Request-ID or generates one, records the
 // request's metadata for the audit log, and makes the logger available to later handlers.
 func setRequestContext(c *gin.Context, log *slog.Logger) {
-	id := c.GetHeader(headerRequestID)
+	// The header maps are indexed directly: every request pays for this, and Get and Set
+	// would canonicalize a key that already is.
+	var id string
+	if ids := c.Request.Header[headerRequestID]; len(ids) > 0 {
+		id = ids[0]
+	}
 	if !validRequestID.MatchString(id) {
 		id = newRequestID()
 	}
 	c.Set(keyRequestID, id)
 	c.Set(keyLogger, log)
-	c.Header(headerRequestID, id)
+	c.Writer.Header()[headerRequestID] = []string{id}
 	meta := domain.RequestMeta{RequestID: id, IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 512)}
 	c.Request = c.Request.WithContext(domain.WithRequestMeta(c.Request.Context(), meta))
 }

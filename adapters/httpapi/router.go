@@ -103,7 +103,7 @@ func (a *API) RegisterOps(r gin.IRouter) {
 
 // Register mounts every API route (/v1/…) under r, with orgkit's request-id, logging,
 // recovery and body-limit middleware on that group only, so a host's other routes keep
-// their own.
+// their own. Every route but /v1/public/… requires a bearer token.
 func (a *API) Register(r gin.IRouter) {
 	h := a.handlers()
 	v1 := r.Group("/v1", append(a.middleware(), a.Authenticate())...)
@@ -123,7 +123,15 @@ func (a *API) Register(r gin.IRouter) {
 	orgs.PATCH("/:id/api-keys/:keyId", h.updateAPIKey)
 	orgs.DELETE("/:id/api-keys/:keyId", h.deleteAPIKey)
 	orgs.GET("/:id/audit-logs", h.listOrgAuditLogs)
+	orgs.GET("/:id/domains", h.listDomains)
+	orgs.POST("/:id/domains", h.addDomain)
+	orgs.POST("/:id/domains/:domainId/verify", h.verifyDomain)
+	orgs.DELETE("/:id/domains/:domainId", h.deleteDomain)
 	v1.GET("/audit-logs", h.listAllAuditLogs)
+
+	// Public routes: the same prelude, no authentication.
+	public := r.Group("/v1/public", a.middleware()...)
+	public.GET("/organizations/resolve", h.resolve)
 }
 
 // readyTimeout bounds /readyz, so a probe never waits on a hung dependency.

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/orgkit/orgkit/adapters/dnsverify/dnstest"
+)
+
+// answer is a 200 resolve answer captured from the server: the bytes the floor replays.
+type answer struct {
+	contentType string
+	body        []byte
+}
+
+// seed creates the organization and its verified custom domain through the public API, the
+// way a tenant would, and returns the answer resolve gives for both.
+func seed(ctx context.Context, o *orgkit, dns *dnstest.Server) (answer, error) {
+	tok, err := o.token(ctx)
+	if err != nil {
+		return answer{}, err
+	}
+	var org struct {
+		Data struct{ ID int64 } `json:"data"`
+	}
+	if err := o.call(ctx, http.MethodPost, "/v1/organizations", tok,
+		map[string]string{"name": "Acme", "slug": benchSlug}, &org, http.StatusCreated); err != nil {
+		return answer{}, err
+	}
+	if err := verifiedDomain(ctx, o, dns, tok, org.Data.ID); err != nil {
+		return answer{}, err
+	}
+
+	bySlug, err := capture(ctx, o, "slug", benchSlug)
+	if err != nil {
+		return answer{}, err
+	}
+	byDomain, err := capture(ctx, o, "domain", benchDomain)
+	if err != nil {
+		return answer{}, err
+	}
+	if !bytes.Equal(bySlug.body, byDomain.body) {
+		return answer{}, fmt.Errorf("resolve by slug and by domain answer differently:\n%s\n%s", bySlug.body, byDomain.body)
+	}
+	return bySlug, nil
+}
+
+// verifiedDomain adds benchDomain to the organization, publishes its TXT record on the
+// loopback DNS server and has the server verify it.
+func verifiedDomain(ctx context.Context, o *orgkit, dns *dnstest.Server, tok string, orgID int64) error {
+	var added struct {
+		Data struct {
+			ID int64 `json:"id"`
+		} `json:"data"`
+		Verification struct {
+			TXTHost  string `json:"txt_host"`
+			TXTValue string `json:"txt_value"`
+		} `json:"verification"`
+	}
+	path := fmt.Sprintf("/v1/organizations/%d/domains", orgID)
+	if err := o.call(ctx, http.MethodPost, path, tok,
+		map[string]string{"domain": benchDomain, "domain_type": "clinic"}, &added, http.StatusCreated); err != nil {
+		return err
+	}
+	if added.Verification.TXTHost == "" || added.Verification.TXTValue == "" {
+		return fmt.Errorf("POST %s: no verification txt_host/txt_value in the answer", path)
+	}
+	dns.SetTXT(added.Verification.TXTHost, added.Verification.TXTValue)
+
+	var verified struct {
+		Data struct {
+			Status string `json:"status"`
+		} `json:"data"`
+	}
+	path = fmt.Sprintf("/v1/organizations/%d/domains/%d/verify", orgID, added.Data.ID)
+	if err := o.call(ctx, http.MethodPost, path, tok, nil, &verified, http.StatusOK); err != nil {
+		return err
+	}
+	if verified.Data.Status != "verified" {
+		return fmt.Errorf("POST %s: status %q, want verified", path, verified.Data.Status)
+	}
+	return nil
+}
+
+// capture resolves by param and insists on a 200 answer.
+func capture(ctx context.Context, o *orgkit, param, value string) (answer, error) {
+	path := resolvePath + "?" + url.Values{param: {value}}.Encode()
+	status, ct, body, err := o.get(ctx, path)
+	if err != nil {
+		return answer{}, err
+	}
+	if status != http.StatusOK || ct == "" {
+		return answer{}, fmt.Errorf("GET %s: %d %q: %s", path, status, ct, body)
+	}
+	return answer{contentType: ct, body: body}, nil
+}
