@@ -145,7 +145,11 @@ func (r *resolver) resolve(ctx context.Context, key string, load func(context.Co
 }
 
 func (r *resolver) usable() bool {
-	return r.cache != nil && time.Now().UnixNano() >= r.skipUntil.Load()
+	if r.cache == nil {
+		return false
+	}
+	skip := r.skipUntil.Load() // zero until the cache first fails: no clock read on the hot path
+	return skip == 0 || time.Now().UnixNano() >= skip
 }
 
 func (r *resolver) get(ctx context.Context, key string) (ports.ResolveEntry, bool) {

@@ -40,12 +40,15 @@ func (a *API) Authenticate() gin.HandlerFunc {
 			writeError(c, err)
 			return
 		}
-		p, err := a.svc.SignIn(c.Request.Context(), id)
+		// Authenticated routes are the ones that write audit records: they carry the request's
+		// metadata from here on, sign-in's own records included.
+		ctx := domain.WithRequestMeta(c.Request.Context(), requestMeta(c))
+		p, err := a.svc.SignIn(ctx, id)
 		if err != nil {
 			writeError(c, err)
 			return
 		}
-		c.Request = c.Request.WithContext(context.WithValue(c.Request.Context(), principalKey, p))
+		c.Request = c.Request.WithContext(context.WithValue(ctx, principalKey, p))
 		c.Next()
 	}
 }

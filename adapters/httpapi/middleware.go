@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"regexp"
 	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -22,37 +22,83 @@ const MaxBodyBytes = 1 << 20
 
 const (
 	headerRequestID = "X-Request-Id" // canonical (textproto.CanonicalMIMEHeaderKey): indexed directly
-	keyRequestID    = "orgkit.request_id"
-	keyLogger       = "orgkit.logger"
-	keyPrelude      = "orgkit.prelude"
+	keyRequest      = "orgkit.request"
 )
 
-var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
+// requestState is what orgkit keeps of one request: one gin key rather than one per field,
+// since every key costs the hot paths an insertion into the context's map.
+type requestState struct {
+	id      string
+	log     *slog.Logger
+	prelude bool // the prelude ran (an engine-wide copy and a group's must not both)
+}
 
-// setRequestContext echoes a well-formed X-Request-ID or generates one, records the
-// request's metadata for the audit log, and makes the logger available to later handlers.
-func setRequestContext(c *gin.Context, log *slog.Logger) {
+func state(c *gin.Context) *requestState {
+	if v, ok := c.Get(keyRequest); ok {
+		return v.(*requestState)
+	}
+	return nil
+}
+
+// setRequestContext echoes a well-formed X-Request-ID or generates one and makes it and the
+// logger available to later handlers. The audit metadata (RequestMeta) is added by
+// Authenticate, for the routes that can write audit records.
+func setRequestContext(c *gin.Context, log *slog.Logger) *requestState {
 	// The header maps are indexed directly: every request pays for this, and Get and Set
 	// would canonicalize a key that already is.
 	var id string
-	if ids := c.Request.Header[headerRequestID]; len(ids) > 0 {
+	if ids := c.Request.Header[headerRequestID]; len(ids) > 0 && validRequestID(ids[0]) {
 		id = ids[0]
-	}
-	if !validRequestID.MatchString(id) {
+	} else {
 		id = newRequestID()
 	}
-	c.Set(keyRequestID, id)
-	c.Set(keyLogger, log)
+	st := &requestState{id: id, log: log}
+	c.Set(keyRequest, st)
 	c.Writer.Header()[headerRequestID] = []string{id}
-	meta := domain.RequestMeta{RequestID: id, IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 512)}
-	c.Request = c.Request.WithContext(domain.WithRequestMeta(c.Request.Context(), meta))
+	return st
 }
 
-// newRequestID is 96 random bits in hex.
+// validRequestID accepts 1-128 of A-Z a-z 0-9 . _ : - (a loop: it runs on every request).
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		switch c := id[i]; {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.', c == '_', c == ':', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// Request ids are this process's random prefix and a counter: unique without a crypto/rand
+// read per request. They identify, they do not authorize, so they need not be unpredictable.
+var (
+	requestIDPrefix = func() string {
+		b := make([]byte, 6)
+		_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+		return hex.EncodeToString(b)
+	}()
+	requestCounter atomic.Uint64
+)
+
+// newRequestID is 24 hex digits: 48 random bits of the process, 48 of a counter.
 func newRequestID() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
-	return hex.EncodeToString(b)
+	var b [24]byte
+	copy(b[:12], requestIDPrefix)
+	n := requestCounter.Add(1)
+	for i := 23; i >= 12; i-- {
+		b[i] = hexDigits[n&0xF]
+		n >>= 4
+	}
+	return string(b[:])
+}
+
+// requestMeta is the request's metadata for audit records.
+func requestMeta(c *gin.Context) domain.RequestMeta {
+	return domain.RequestMeta{RequestID: requestID(c), IP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 512)}
 }
 
 // truncate bounds a client-supplied header for storage; invalid UTF-8 would fail in Postgres.
@@ -63,28 +109,33 @@ func truncate(s string, n int) string {
 	return strings.ToValidUTF8(s, "")
 }
 
-func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }
+func requestID(c *gin.Context) string {
+	if st := state(c); st != nil {
+		return st.id
+	}
+	return ""
+}
 
 func logger(c *gin.Context) *slog.Logger {
-	if l, ok := c.Get(keyLogger); ok {
-		return l.(*slog.Logger)
+	if st := state(c); st != nil {
+		return st.log
 	}
 	return slog.Default()
 }
 
 // prelude is what every orgkit route runs first, once even where an engine-wide copy and a
-// group's both apply: the request id and metadata, one access-log line, panic recovery and
-// the body limit.
+// group's both apply: the request id, one access-log line, panic recovery and the body limit.
 func prelude(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		if c.GetBool(keyPrelude) {
+		st := state(c)
+		if st != nil && st.prelude {
 			c.Next()
 			return
 		}
-		c.Set(keyPrelude, true)
-		if requestID(c) == "" {
-			setRequestContext(c, log)
+		if st == nil {
+			st = setRequestContext(c, log)
 		}
+		st.prelude = true
 		start := time.Now()
 		defer accessLog(c, start)
 		defer recovery(c)

@@ -73,7 +73,7 @@ func (a *API) middleware() []gin.HandlerFunc { return []gin.HandlerFunc{prelude(
 // Register's group, so errors are logged with a request id and audit records get the
 // request's metadata.
 func (a *API) ensureRequestContext(c *gin.Context) {
-	if requestID(c) == "" {
+	if state(c) == nil {
 		setRequestContext(c, a.opts.Logger)
 	}
 }
