@@ -143,7 +143,9 @@ func prelude(log *slog.Logger) gin.HandlerFunc {
 			writeError(c, errTooLarge)
 			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
+		if c.Request.Body != http.NoBody { // most reads have none: no reader to allocate
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
+		}
 		c.Next()
 	}
 }
