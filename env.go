@@ -120,6 +120,11 @@ func redisClient(url string) (*redis.Client, error) {
 			*d.v = d.def
 		}
 	}
+	if opt.DialerRetries == 0 {
+		// go-redis dials 5 times 100 ms apart: an unreachable Redis would hold every write
+		// (its resolve-cache invalidation) for half a second.
+		opt.DialerRetries = 1
+	}
 	return redis.NewClient(opt), nil
 }
 
