@@ -44,23 +44,26 @@ func (k *Kit) domainsConfig() app.DomainsConfig {
 }
 
 // checkDomains refuses domain settings that could never work: a platform domain that is not a
-// host name, or a domain type that is not a short lower-case word.
-func checkDomains(cfg Config) error {
+// host name, or a domain type or verification prefix that is malformed. name says a setting
+// the way its caller knows it (a Config field, or an ORGKIT_* variable).
+func checkDomains(cfg Config, name func(field string) string) error {
 	for _, base := range cfg.PlatformDomains {
 		if err := domain.ValidateDomainName(domain.FoldHostname(base), nil); err != nil {
-			return fmt.Errorf("Config.PlatformDomains: %q is not a host name such as clinic.example.app", base)
+			return fmt.Errorf("%s: %q is not a host name such as clinic.example.app", name("PlatformDomains"), base)
 		}
 	}
 	for _, t := range cfg.Domains.Types {
 		if !domainType.MatchString(t) {
-			return fmt.Errorf("Config.Domains.Types: %q must be 1-32 lower-case letters, digits, '_' or '-'", t)
+			return fmt.Errorf("%s: %q must be 1-32 lower-case letters, digits, '_' or '-'", name("Domains.Types"), t)
 		}
 	}
 	if p := cfg.Domains.VerificationPrefix; p != "" && !verificationPrefix.MatchString(p) {
-		return fmt.Errorf("Config.Domains.VerificationPrefix: %q must be one DNS label such as _orgkit-verification", p)
+		return fmt.Errorf("%s: %q must be one DNS label such as _orgkit-verification", name("Domains.VerificationPrefix"), p)
 	}
 	return nil
 }
+
+func configField(field string) string { return "Config." + field }
 
 var (
 	domainType         = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,31}$`)

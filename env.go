@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/orgkit/orgkit/adapters/dnsverify"
 	"github.com/orgkit/orgkit/adapters/gormstore"
 )
 
@@ -32,13 +33,20 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 		VaultKeys:        getenv("ORGKIT_VAULT_KEYS"),
 		RedisKeyPrefix:   env("ORGKIT_REDIS_KEY_PREFIX", "orgkit:"),
 		PlatformDomains:  splitList(getenv("ORGKIT_PLATFORM_DOMAINS")),
-		Domains: DomainsConfig{Types: splitList(getenv("ORGKIT_DOMAIN_TYPES")), Resolvers: splitList(getenv("ORGKIT_DNS_RESOLVERS")),
+		Domains: DomainsConfig{Types: splitList(getenv("ORGKIT_DOMAIN_TYPES")),
 			VerificationPrefix: env("ORGKIT_DOMAIN_VERIFICATION_PREFIX", "_orgkit-verification")},
+	}
+	resolvers, err := dnsverify.ParseResolvers(getenv("ORGKIT_DNS_RESOLVERS"))
+	if err != nil {
+		return Config{}, fmt.Errorf("ORGKIT_DNS_RESOLVERS: %w", err)
+	}
+	cfg.Domains.Resolvers = resolvers
+	if err := checkDomains(cfg, envVariable); err != nil {
+		return Config{}, err
 	}
 	if err := durationsFromEnv(getenv, &cfg); err != nil {
 		return Config{}, err
 	}
-	var err error
 	recheck, err := strconv.ParseBool(env("ORGKIT_DOMAIN_RECHECK", "true"))
 	if err != nil {
 		return Config{}, fmt.Errorf("ORGKIT_DOMAIN_RECHECK must be true or false, not %q", getenv("ORGKIT_DOMAIN_RECHECK"))
@@ -61,6 +69,12 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 		return Config{}, fmt.Errorf("ORGKIT_DATABASE_URL: %w", err)
 	}
 	return cfg, nil
+}
+
+// envVariable names the variable that sets a Config field.
+func envVariable(field string) string {
+	return map[string]string{"PlatformDomains": "ORGKIT_PLATFORM_DOMAINS", "Domains.Types": "ORGKIT_DOMAIN_TYPES",
+		"Domains.VerificationPrefix": "ORGKIT_DOMAIN_VERIFICATION_PREFIX"}[field]
 }
 
 // durationsFromEnv reads the duration variables; unset ones keep their defaults (zero).

@@ -174,7 +174,7 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orgkit: Config.DB: %w", err)
 	}
-	if err := checkDomains(cfg); err != nil {
+	if err := checkDomains(cfg, configField); err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}
 	policy, err := policyOf(cfg.Permissions)
@@ -284,7 +284,10 @@ func (k *Kit) Service() *app.Service { return k.svc }
 
 // WithTx returns the same use cases inside the host's transaction tx: their changes and
 // audit records commit or roll back with it. Hooks.AfterCommit is not called for them, since
-// the host, not orgkit, commits.
+// the host, not orgkit, commits. Resolve cache entries a change affects are dropped when the
+// use case returns and again a second later (Config.Resolve): commit within that second, or a
+// resolve may serve the old answer until its TTL. Verifying a domain looks DNS up while tx is
+// open: prefer Service() for VerifyDomain and RecheckDomain.
 func (k *Kit) WithTx(tx *gorm.DB) *app.Service {
 	store, err := gormstore.New(tx, k.cfg.Logger)
 	if err != nil {

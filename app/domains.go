@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/net/idna"
@@ -18,7 +19,7 @@ const DefaultVerificationPrefix = "_orgkit-verification"
 
 func (c DomainsConfig) withDefaults() DomainsConfig {
 	if len(c.Types) == 0 {
-		c.Types = domain.DefaultDomainTypes
+		c.Types = slices.Clone(domain.DefaultDomainTypes)
 	}
 	if c.VerificationPrefix == "" {
 		c.VerificationPrefix = DefaultVerificationPrefix
@@ -81,6 +82,7 @@ func (s *Service) ListDomains(ctx context.Context, p domain.Principal, orgID int
 // AddDomain adds a custom domain, pending until a TXT record proves it. The name is
 // normalized first (trimmed, lower-cased, trailing dot removed, internationalized names in
 // punycode), so "Clinic.Example.COM." and "clinic.example.com" are one domain.
+// An organization has at most domain.MaxDomainsPerOrganization domains.
 // Errors: organization_not_found, forbidden, validation_error, domain_exists.
 func (s *Service) AddDomain(ctx context.Context, p domain.Principal, orgID int64, in NewDomain) (domain.CustomDomain, error) {
 	if _, _, err := s.Authorize(ctx, p, orgID, domain.ActionDomainManage); err != nil {
@@ -90,14 +92,24 @@ func (s *Service) AddDomain(ctx context.Context, p domain.Principal, orgID int64
 	name, err := NormalizeDomainName(in.Name)
 	v.Merge(err)
 	d, err := domain.NewCustomDomain(orgID, name, in.Type, s.domains.Types, s.domains.PlatformDomains, s.newToken(), s.clock.Now(), s.domains.Schedule)
-	if v.Merge(err); v.Err() != nil {
-		return domain.CustomDomain{}, v.Err()
+	v.Merge(err)
+	if err == nil && len(s.VerificationOf(d).TXTHost) > domain.HostnameMax {
+		v.Add("domain", "domain must be at most %d characters, so that its TXT record name fits in DNS", domain.HostnameMax-len(s.domains.VerificationPrefix)-1)
+	}
+	if err := v.Err(); err != nil {
+		return domain.CustomDomain{}, err
 	}
 	err = s.do(ctx, func(tx ports.Repos) error {
 		if _, _, err := s.authorize(ctx, tx, p, orgID, domain.ActionDomainManage, false); err != nil {
 			return err
 		}
-		var err error
+		existing, err := tx.Domains().List(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		if len(existing) >= domain.MaxDomainsPerOrganization {
+			return domain.InvalidField("domain", "an organization has at most %d domains: delete one first", domain.MaxDomainsPerOrganization)
+		}
 		if d, err = tx.Domains().Create(ctx, d); err != nil {
 			return err
 		}
@@ -164,9 +176,6 @@ func (s *Service) applyCheck(ctx context.Context, p *domain.Principal, d domain.
 		if err != nil {
 			return err
 		}
-		if cur.VerificationToken != d.VerificationToken {
-			return fmt.Errorf("domain %d changed its token during the check", d.ID)
-		}
 		d, action = cur.Checked(reason, s.clock.Now(), manual, s.domains.Schedule)
 		if d, err = tx.Domains().Update(ctx, d); err != nil {
 			return err
@@ -217,7 +226,7 @@ func (s *Service) DeleteDomain(ctx context.Context, p domain.Principal, orgID, d
 // not a valid internationalized name; ValidateDomainName decides the rest.
 func NormalizeDomainName(raw string) (string, error) {
 	name := domain.FoldHostname(raw)
-	if isASCII(name) && !strings.Contains(name, "xn--") {
+	if domain.IsASCII(name) && !strings.Contains(name, "xn--") {
 		return name, nil
 	}
 	if !domain.SafeText(name, false) {
@@ -228,15 +237,6 @@ func NormalizeDomainName(raw string) (string, error) {
 		return "", domain.InvalidField("domain", "domain is not a valid internationalized domain name")
 	}
 	return domain.FoldHostname(ascii), nil
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // randomUUID is a version 4 UUID from crypto/rand: the default verification token.

@@ -3,12 +3,15 @@ package app_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/mock/gomock"
 
 	"github.com/orgkit/orgkit/app"
 	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
 )
 
 var pendingDomain = func() domain.CustomDomain {
@@ -54,6 +57,7 @@ func TestAddDomain_CreatesAndDropsTheNegativeEntry(t *testing.T) {
 	d := newDeps(t, app.Config{}, withDNSAndCache)
 	d.store.role(10, 2, domain.RoleAdmin)
 	d.tx.role(10, 2, domain.RoleAdmin)
+	d.tx.doms.EXPECT().List(gomock.Any(), int64(10)).Return(nil, nil)
 	created := d.tx.doms.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, c domain.CustomDomain) (domain.CustomDomain, error) {
 		if c.Name != "clinic.example.com" || c.Status != domain.DomainPending || c.VerificationToken != "tok" {
 			t.Errorf("created %+v", c)
@@ -181,5 +185,39 @@ func TestRecheckDomain_UnknownName(t *testing.T) {
 	}
 	if _, err := d.svc.RecheckDomain(context.Background(), "localhost"); domain.CodeOf(err) != domain.CodeValidation {
 		t.Fatalf("%v", err)
+	}
+}
+
+func TestAddDomain_AtMostFiftyAndNamesWhoseTXTHostFits(t *testing.T) {
+	d := newDeps(t, app.Config{}, withDNSAndCache)
+	d.store.role(10, 2, domain.RoleAdmin)
+	d.tx.role(10, 2, domain.RoleAdmin)
+	d.tx.doms.EXPECT().List(gomock.Any(), int64(10)).Return(make([]domain.CustomDomain, domain.MaxDomainsPerOrganization), nil)
+	_, err := d.svc.AddDomain(context.Background(), member, 10, app.NewDomain{Name: "clinic.example.com", Type: "clinic"})
+	if domain.CodeOf(err) != domain.CodeValidation || !strings.Contains(err.Error(), "at most 50") {
+		t.Fatalf("the 51st domain: %v", err)
+	}
+	d.store.role(10, 2, domain.RoleAdmin)
+	long := strings.Repeat(strings.Repeat("a", 60)+".", 3) + strings.Repeat("b", 50) + ".com" // 237 characters
+	if _, err := d.svc.AddDomain(context.Background(), member, 10, app.NewDomain{Name: long, Type: "clinic"}); domain.CodeOf(err) != domain.CodeValidation {
+		t.Fatalf("a name whose TXT host exceeds 253 characters: %v", err)
+	}
+}
+
+// A verified domain that lapses in the background drops its resolve cache entry.
+func TestRecheckDueDomains_LapseDropsTheCacheEntry(t *testing.T) {
+	d := newDeps(t, app.Config{}, withDNSAndCache)
+	sched := domain.DefaultDomainSchedule()
+	v, _ := pendingDomain.Checked("", now.Add(-sched.Grace-time.Hour), true, sched)
+	failing, _ := v.Checked(domain.FailureRecordNotFound, now.Add(-sched.Grace), false, sched)
+	d.store.doms.EXPECT().ClaimDue(gomock.Any(), gomock.Any(), gomock.Any(), gomock.Any()).Return([]domain.CustomDomain{failing}, nil)
+	d.dns.EXPECT().LookupTXT(gomock.Any(), gomock.Any()).Return(nil, ports.ErrNoTXTRecords)
+	d.tx.doms.EXPECT().GetForUpdate(gomock.Any(), int64(10), int64(5)).Return(failing, nil)
+	d.tx.doms.EXPECT().Update(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, c domain.CustomDomain) (domain.CustomDomain, error) { return c, nil })
+	d.audited(domain.AuditDomainLapsed, nil)
+	d.cache.EXPECT().Delete(gomock.Any(), "domain:clinic.example.com").Return(nil)
+	got, err := d.svc.RecheckDueDomains(context.Background())
+	if err != nil || len(got) != 1 || got[0].Action != domain.AuditDomainLapsed || got[0].Domain.Status != domain.DomainFailed {
+		t.Fatalf("%+v %v", got, err)
 	}
 }

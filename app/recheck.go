@@ -10,13 +10,15 @@ import (
 	"github.com/orgkit/orgkit/domain"
 )
 
-// Background checks claim due domains in batches and hold each claim for checkLease: long
-// enough for every resolver to time out on every CNAME hop, so no other replica checks the
-// domain meanwhile, and short enough that a replica that died mid-check delays it little.
+// Background checks claim due domains a few at a time and hold each claim for checkLease,
+// so no other replica checks them meanwhile: a batch is checked in two rounds of
+// checkConcurrency, each check bounded by checkTimeout, well within the lease. A replica that
+// died mid-check delays its domains by the lease at most.
 const (
-	checkBatch       = 50
-	checkLease       = 5 * time.Minute
 	checkConcurrency = 4
+	checkBatch       = 2 * checkConcurrency
+	checkTimeout     = time.Minute
+	checkLease       = 5 * time.Minute
 )
 
 // CheckedDomain is one domain a re-check looked at and what became of it.
@@ -85,11 +87,15 @@ func (s *Service) checkAll(ctx context.Context, ds []domain.CustomDomain) []Chec
 }
 
 func (s *Service) checkInBackground(ctx context.Context, d domain.CustomDomain) CheckedDomain {
-	reason := s.lookup(ctx, d)
+	lookupCtx, cancel := context.WithTimeout(ctx, checkTimeout)
+	reason := s.lookup(lookupCtx, d)
+	cancel()
 	after, action, err := s.applyCheck(ctx, nil, d, reason, false)
 	if errors.Is(err, domain.ErrDomainTaken) {
 		// The record proves this organization controls the name, but another one holds it
 		// verified: for this organization it stays unproven until it expires.
+		s.log.WarnContext(ctx, "domain check: the record matches, but another organization has the name verified",
+			slog.String("domain", d.Name), slog.Int64("organization_id", d.OrganizationID))
 		reason = domain.FailureValueMismatch
 		after, action, err = s.applyCheck(ctx, nil, d, reason, false)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -18,6 +19,9 @@ import (
 const (
 	DefaultResolveTTL         = 5 * time.Minute
 	DefaultResolveNegativeTTL = 30 * time.Second
+	// DefaultRedeleteAfter is longer than a resolve's database read, which is what a stale
+	// write from another replica waits on.
+	DefaultRedeleteAfter = time.Second
 	// cacheBackoff is how long resolve skips a cache that failed, so a down Redis costs each
 	// request nothing instead of a timeout.
 	cacheBackoff = time.Second
@@ -36,6 +40,7 @@ type ResolveStats struct {
 type resolver struct {
 	cache       ports.ResolveCache
 	ttl, negTTL time.Duration
+	redelete    time.Duration
 	log         *slog.Logger
 	flight      singleflight.Group
 	generation  atomic.Uint64 // bumped by every invalidation
@@ -51,7 +56,10 @@ func newResolver(c ports.ResolveCache, cfg ResolveConfig, log *slog.Logger) *res
 	if cfg.NegativeTTL <= 0 {
 		cfg.NegativeTTL = DefaultResolveNegativeTTL
 	}
-	return &resolver{cache: c, ttl: cfg.TTL, negTTL: cfg.NegativeTTL, log: log}
+	if cfg.RedeleteAfter == 0 {
+		cfg.RedeleteAfter = DefaultRedeleteAfter
+	}
+	return &resolver{cache: c, ttl: cfg.TTL, negTTL: cfg.NegativeTTL, redelete: cfg.RedeleteAfter, log: log}
 }
 
 // ResolveSlug returns the public face of the active organization with slug, for a page
@@ -116,32 +124,49 @@ func (r *resolver) resolve(ctx context.Context, key string, load func(context.Co
 		}
 		return *e.Org, nil
 	}
-	v, err, _ := r.flight.Do(key, func() (any, error) {
+	// A load joins only flights that started after the last invalidation: one that started
+	// before may carry the answer the invalidation dropped.
+	gen := r.generation.Load()
+	ch := r.flight.DoChan(key+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
 		// The load serves every caller waiting on the key: the first one's cancellation must
 		// not fail the others.
-		ctx := context.WithoutCancel(ctx)
-		gen := r.generation.Load()
-		r.loads.Add(1)
-		org, err := load(ctx)
-		var e ports.ResolveEntry
-		switch {
-		case err == nil:
-			e.Org = &org
-		case !errors.Is(err, domain.ErrOrganizationNotFound):
-			return e, err
-		}
-		if r.generation.Load() == gen {
-			r.set(ctx, key, e)
-		}
-		return e, nil
+		return r.load(context.WithoutCancel(ctx), key, gen, load)
 	})
-	if err != nil {
-		return domain.PublicOrganization{}, err
+	select {
+	case <-ctx.Done(): // a hung query holds the flight, not every caller
+		return domain.PublicOrganization{}, ctx.Err()
+	case res := <-ch:
+		if res.Err != nil {
+			return domain.PublicOrganization{}, res.Err
+		}
+		if e := res.Val.(ports.ResolveEntry); e.Org != nil {
+			return *e.Org, nil
+		}
+		return domain.PublicOrganization{}, domain.ErrOrganizationNotFound
 	}
-	if e := v.(ports.ResolveEntry); e.Org != nil {
-		return *e.Org, nil
+}
+
+// load queries the database and caches the answer, unless an invalidation ran since gen was
+// read: then the answer may predate the change. An invalidation that runs between the check
+// and the write is caught by the check after it, which drops what was written.
+func (r *resolver) load(ctx context.Context, key string, gen uint64, load func(context.Context) (domain.PublicOrganization, error)) (any, error) {
+	r.loads.Add(1)
+	org, err := load(ctx)
+	var e ports.ResolveEntry
+	switch {
+	case err == nil:
+		e.Org = &org
+	case !errors.Is(err, domain.ErrOrganizationNotFound):
+		return e, err
 	}
-	return domain.PublicOrganization{}, domain.ErrOrganizationNotFound
+	if r.generation.Load() != gen {
+		return e, nil
+	}
+	r.set(ctx, key, e)
+	if r.generation.Load() != gen {
+		r.drop(ctx, key)
+	}
+	return e, nil
 }
 
 func (r *resolver) usable() bool {
@@ -188,15 +213,29 @@ func (r *resolver) failed(ctx context.Context, op string, err error) {
 	}
 }
 
-// invalidate drops the resolve answers of keys after a committed change. It also makes any
-// load that started before it leave its answer uncached. A failure is logged: the entries
-// then age out with their TTL.
+// invalidate drops the resolve answers of keys after a committed change, and again
+// ResolveConfig.RedeleteAfter later: a replica sharing the cache (Redis) that read the database just
+// before the commit may write its old answer after the first delete; the second one removes
+// it. Loads in this process that started before it leave their answer uncached. A failure is
+// logged: the entries then age out with their TTL.
 func (s *Service) invalidate(ctx context.Context, keys ...string) {
 	r := s.resolver
 	r.generation.Add(1)
 	if r.cache == nil || len(keys) == 0 {
 		return
 	}
+	ctx = context.WithoutCancel(ctx)
+	r.drop(ctx, keys...)
+	if r.redelete < 0 {
+		return
+	}
+	time.AfterFunc(r.redelete, func() {
+		r.generation.Add(1)
+		r.drop(ctx, keys...)
+	})
+}
+
+func (r *resolver) drop(ctx context.Context, keys ...string) {
 	if err := r.cache.Delete(ctx, keys...); err != nil {
 		r.errs.Add(1)
 		r.log.ErrorContext(ctx, "resolve cache invalidation failed: stale answers age out with their TTL",

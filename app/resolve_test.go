@@ -144,3 +144,50 @@ func TestResolveHost(t *testing.T) {
 		}
 	}
 }
+
+// An invalidation deletes its keys again a moment later: a replica that read the database
+// before the commit may have written its old answer back after the first delete.
+func TestInvalidate_DeletesAgainLater(t *testing.T) {
+	d := newDeps(t, app.Config{Resolve: app.ResolveConfig{RedeleteAfter: 20 * time.Millisecond}}, withDNSAndCache)
+	d.tx.role(10, 2, domain.RoleAdmin)
+	d.tx.doms.EXPECT().Get(gomock.Any(), int64(10), int64(5)).Return(pendingDomain, nil)
+	d.tx.doms.EXPECT().Delete(gomock.Any(), int64(10), int64(5)).Return(nil)
+	d.audited(domain.AuditDomainDeleted, nil)
+	twice := make(chan struct{})
+	first := d.cache.EXPECT().Delete(gomock.Any(), "domain:clinic.example.com").Return(nil)
+	d.cache.EXPECT().Delete(gomock.Any(), "domain:clinic.example.com").After(first).DoAndReturn(func(context.Context, ...string) error {
+		close(twice)
+		return nil
+	})
+	if err := d.svc.DeleteDomain(context.Background(), member, 10, 5); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-twice:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no second delete")
+	}
+}
+
+// An invalidation that lands between a load's generation check and its write is caught by
+// the check after the write, which drops the entry again.
+func TestResolve_InvalidationDuringTheWriteDropsIt(t *testing.T) {
+	d := newDeps(t, app.Config{}, withDNSAndCache)
+	d.cache.EXPECT().Get(gomock.Any(), "slug:acme").Return(ports.ResolveEntry{}, false, nil)
+	d.store.orgs.EXPECT().PublicBySlug(gomock.Any(), "acme").Return(public, nil)
+	set := d.cache.EXPECT().Set(gomock.Any(), "slug:acme", gomock.Any(), gomock.Any()).DoAndReturn(func(context.Context, string, ports.ResolveEntry, time.Duration) error {
+		d.cache.EXPECT().Delete(gomock.Any(), "slug:acme").Return(nil) // the creating use case's invalidation
+		d.tx.orgs.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, o domain.Organization) (domain.Organization, error) { o.ID = 11; return o, nil })
+		d.tx.mems.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, m domain.Membership) (domain.Membership, error) { return m, nil })
+		d.tx.users.EXPECT().SetCurrentOrganizationIfUnset(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
+		d.audited(domain.AuditOrganizationCreated, nil)
+		if _, err := d.svc.CreateOrganization(context.Background(), super, newOrg); err != nil {
+			t.Error(err)
+		}
+		return nil
+	})
+	d.cache.EXPECT().Delete(gomock.Any(), "slug:acme").After(set).Return(nil) // the load's own drop
+	if _, err := d.svc.ResolveSlug(context.Background(), "acme"); err != nil {
+		t.Fatal(err)
+	}
+}

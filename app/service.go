@@ -41,6 +41,9 @@ type DomainsConfig struct {
 type ResolveConfig struct {
 	TTL         time.Duration // an organization found; 0: 5 minutes
 	NegativeTTL time.Duration // nothing found; 0: 30 seconds
+	// RedeleteAfter is when an invalidation deletes its keys a second time (see invalidate);
+	// 0: 1 second; negative: never (tests of a single process).
+	RedeleteAfter time.Duration
 }
 
 // Hooks let a host react to changes. Both are optional.

@@ -85,6 +85,9 @@ func newDeps(t *testing.T, cfg app.Config, opts ...func(*app.Deps, deps)) deps {
 	for _, o := range opts {
 		o(&deps, d)
 	}
+	if cfg.Resolve.RedeleteAfter == 0 {
+		cfg.Resolve.RedeleteAfter = -1 // no second delete after the test's mocks are gone
+	}
 	d.svc = app.New(deps, cfg)
 	return d
 }

@@ -30,6 +30,10 @@ const (
 // service configures its own.
 var DefaultDomainTypes = []string{"clinic", "portal"}
 
+// MaxDomainsPerOrganization bounds what one organization's administrators can make the
+// service look up in DNS every few minutes (names of other people's included).
+const MaxDomainsPerOrganization = 50
+
 // CustomDomain is a host name an organization serves its pages on, once proven by a DNS TXT
 // record holding VerificationToken at <prefix>.<Name>.
 type CustomDomain struct {

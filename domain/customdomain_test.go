@@ -37,7 +37,9 @@ func TestFoldHostnameAndHosts(t *testing.T) {
 		t.Errorf("FoldHostname = %q", got)
 	}
 	for in, want := range map[string]string{
-		"Acme.Orgkit.App:8443": "acme.orgkit.app", "[::1]:80": "::1", "example.com": "example.com", "example.com.": "example.com",
+		"Acme.Orgkit.App:8443": "acme.orgkit.app", "[::1]:80": "", "example.com": "example.com", "example.com.": "example.com",
+		"example.com..": "", "example.com:abc": "", "example.com:99999": "", "example.com:+80": "", "[clinic.example.com]:80": "",
+		"::1": "",
 	} {
 		if got := domain.HostWithoutPort(in); got != want {
 			t.Errorf("HostWithoutPort(%q) = %q, want %q", in, got, want)

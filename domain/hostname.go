@@ -2,6 +2,7 @@ package domain
 
 import (
 	"net"
+	"strconv"
 	"strings"
 )
 
@@ -35,7 +36,7 @@ func domainNameProblem(name string, platformDomains []string) string {
 	switch {
 	case name == "":
 		return "domain is required"
-	case !isASCII(name):
+	case !IsASCII(name):
 		return "domain must be an ASCII host name (internationalized names are converted to punycode first)"
 	case len(name) > HostnameMax:
 		return "domain must be at most 253 characters"
@@ -90,14 +91,26 @@ func underPlatform(name string, platformDomains []string) (string, bool) {
 	return found, found != ""
 }
 
-// HostWithoutPort is the host part of a Host header value ("Acme.Example.com:8443",
-// "[::1]:80"), folded like FoldHostname.
+// HostWithoutPort is the host part of a Host header value ("Acme.Example.com:8443"), folded
+// like FoldHostname, or "" when it is not a host name with an optional decimal port: a
+// bracketed address, a second trailing dot or a port that is not a number names no
+// organization.
 func HostWithoutPort(hostport string) string {
 	h := strings.TrimSpace(hostport)
-	if host, _, err := net.SplitHostPort(h); err == nil {
+	if strings.ContainsAny(h, "[]") {
+		return ""
+	}
+	if host, port, found := strings.Cut(h, ":"); found {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 || !allDigits(port) {
+			return ""
+		}
 		h = host
 	}
-	return FoldHostname(h)
+	h = FoldHostname(h)
+	if strings.HasSuffix(h, ".") {
+		return ""
+	}
+	return h
 }
 
 // SlugOfHost reports the slug a platform host name names: "acme" for "acme.<base>" where
@@ -116,7 +129,8 @@ func SlugOfHost(host string, platformDomains []string) (slug string, ok bool) {
 	return sub, true
 }
 
-func isASCII(s string) bool {
+// IsASCII reports whether s holds only ASCII bytes.
+func IsASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
 			return false

@@ -110,9 +110,32 @@ func (r *Resolver) LookupTXT(ctx context.Context, name string) ([]string, error)
 			return records, nil
 		case resp.Rcode == dns.RcodeNameError:
 			return nil, fmt.Errorf("dnsverify: TXT %s: %s does not exist: %w", name, qname, ports.ErrNoTXTRecords)
+		case next == "" && isReferral(resp):
+			// A server that does not recurse points elsewhere: that proves nothing about the
+			// record, and must not count towards a verified domain's lapse.
+			return nil, fmt.Errorf("dnsverify: TXT %s: the resolver answered with a referral, not recursively", name)
 		case next == "":
 			return nil, fmt.Errorf("dnsverify: TXT %s: %w", name, ports.ErrNoTXTRecords)
 		}
 		qname = next
 	}
+}
+
+// isReferral reports an answer without records that delegates (NS records and no SOA in the
+// authority section): what a non-recursive server says, unlike an authoritative "no data",
+// which carries the zone's SOA.
+func isReferral(resp *dns.Msg) bool {
+	if resp.RecursionAvailable {
+		return false
+	}
+	ns := false
+	for _, rr := range resp.Ns {
+		switch rr.(type) {
+		case *dns.SOA:
+			return false
+		case *dns.NS:
+			ns = true
+		}
+	}
+	return ns
 }

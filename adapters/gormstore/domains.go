@@ -1,6 +1,7 @@
 package gormstore
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"slices"
@@ -176,7 +177,7 @@ func (r domainRepo) ClaimDue(ctx context.Context, now, leaseUntil time.Time, lim
 	if err != nil {
 		return nil, dbErr("claim due domains", err)
 	}
-	slices.SortFunc(rows, func(a, b domainRow) int { return int(a.ID - b.ID) })
+	slices.SortFunc(rows, func(a, b domainRow) int { return cmp.Compare(a.ID, b.ID) })
 	return domainsToDomain(rows), nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -145,6 +146,9 @@ func (c *config) validate() error {
 	if _, err := strconv.ParseBool(c.AssumeVerified); err != nil {
 		return fmt.Errorf("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED must be true or false, not %q", c.AssumeVerified)
 	}
+	if err := loopbackAddr(c.DebugAddr); err != nil {
+		return err
+	}
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return err
 	}
@@ -209,4 +213,17 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// loopbackAddr refuses a debug listener reachable from other machines: pprof and the
+// resolve counters are for the operator on the host.
+func loopbackAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if ip := net.ParseIP(host); err != nil || (host != "localhost" && (ip == nil || !ip.IsLoopback())) {
+		return fmt.Errorf("ORGKIT_DEBUG_ADDR must be a loopback host:port such as 127.0.0.1:6060, not %q", addr)
+	}
+	return nil
 }
