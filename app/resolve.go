@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"hash/maphash"
 	"log/slog"
 	"strconv"
 	"sync/atomic"
@@ -43,8 +44,8 @@ type resolver struct {
 	redelete    time.Duration
 	log         *slog.Logger
 	flight      singleflight.Group
-	generation  atomic.Uint64 // bumped by every invalidation
-	skipUntil   atomic.Int64  // unix nanoseconds: the cache failed, do without it until then
+	generations [256]atomic.Uint64 // by hash of key: bumped by invalidations of the keys that hash there
+	skipUntil   atomic.Int64       // unix nanoseconds: the cache failed, do without it until then
 	hits, loads atomic.Int64
 	errs        atomic.Int64
 }
@@ -126,7 +127,7 @@ func (r *resolver) resolve(ctx context.Context, key string, load func(context.Co
 	}
 	// A load joins only flights that started after the last invalidation: one that started
 	// before may carry the answer the invalidation dropped.
-	gen := r.generation.Load()
+	gen := r.generation(key).Load()
 	ch := r.flight.DoChan(key+"\x00"+strconv.FormatUint(gen, 10), func() (any, error) {
 		// The load serves every caller waiting on the key: the first one's cancellation must
 		// not fail the others.
@@ -159,11 +160,11 @@ func (r *resolver) load(ctx context.Context, key string, gen uint64, load func(c
 	case !errors.Is(err, domain.ErrOrganizationNotFound):
 		return e, err
 	}
-	if r.generation.Load() != gen {
+	if r.generation(key).Load() != gen {
 		return e, nil
 	}
 	r.set(ctx, key, e)
-	if r.generation.Load() != gen {
+	if r.generation(key).Load() != gen {
 		r.drop(ctx, key)
 	}
 	return e, nil
@@ -220,7 +221,7 @@ func (r *resolver) failed(ctx context.Context, op string, err error) {
 // logged: the entries then age out with their TTL.
 func (s *Service) invalidate(ctx context.Context, keys ...string) {
 	r := s.resolver
-	r.generation.Add(1)
+	r.bump(keys)
 	if r.cache == nil || len(keys) == 0 {
 		return
 	}
@@ -230,7 +231,7 @@ func (s *Service) invalidate(ctx context.Context, keys ...string) {
 		return
 	}
 	time.AfterFunc(r.redelete, func() {
-		r.generation.Add(1)
+		r.bump(keys)
 		r.drop(ctx, keys...)
 	})
 }
@@ -240,5 +241,20 @@ func (r *resolver) drop(ctx context.Context, keys ...string) {
 		r.errs.Add(1)
 		r.log.ErrorContext(ctx, "resolve cache invalidation failed: stale answers age out with their TTL",
 			slog.Any("keys", keys), slog.Any("error", err))
+	}
+}
+
+// generationSeed makes key stripes the same for the life of the process.
+var generationSeed = maphash.MakeSeed()
+
+// generation is the counter of key's stripe: an invalidation of one key leaves loads of
+// unrelated keys cacheable, as a single counter would not.
+func (r *resolver) generation(key string) *atomic.Uint64 {
+	return &r.generations[maphash.String(generationSeed, key)%uint64(len(r.generations))]
+}
+
+func (r *resolver) bump(keys []string) {
+	for _, k := range keys {
+		r.generation(k).Add(1)
 	}
 }
