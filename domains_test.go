@@ -2,10 +2,16 @@ package orgkit_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
+	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/orgkit/orgkit"
 	"github.com/orgkit/orgkit/adapters/dnsverify/dnstest"
@@ -13,6 +19,7 @@ import (
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 	"github.com/orgkit/orgkit/app"
 	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/internal/testenv"
 )
 
 // replica is one orgkit process of several on one database.
@@ -143,5 +150,66 @@ func TestKit_RunRecheckDisabled(t *testing.T) {
 	}
 	if q := dns.Queries(k.Service().VerificationOf(ds[0]).TXTHost); q != 0 {
 		t.Fatalf("a disabled schedule looked up %d times", q)
+	}
+}
+
+// With Config.Redis, resolve answers live in Redis under RedisKeyPrefix, so replicas share
+// them and one replica's change reaches the other's answers at once.
+func TestKit_ResolveCacheInRedisIsShared(t *testing.T) {
+	ctx := context.Background()
+	opt, err := redis.ParseURL(testenv.Redis(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { _ = rdb.Close() })
+	prefix := "orgkit-test:" + strings.ToLower(rand.Text()[:10]) + ":"
+	t.Cleanup(func() { _ = rdb.Del(context.Background(), prefix+"resolve:slug:acme").Err() })
+
+	url := gormtest.URL(t, gormstore.SQLite)
+	kit := func() (*orgkit.Kit, *httptest.Server) {
+		db, err := gormstore.OpenDB(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() {
+			if sqlDB, err := db.DB(); err == nil {
+				_ = sqlDB.Close()
+			}
+		})
+		k, err := orgkit.New(ctx, orgkit.Config{DB: db, Auth: orgkit.AuthConfig{HS256Secret: secret}, Redis: rdb,
+			RedisKeyPrefix: prefix, SuperadminEmails: []string{"root@example.com"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := k.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		r := gin.New()
+		k.Register(r)
+		srv := httptest.NewServer(r)
+		t.Cleanup(srv.Close)
+		return k, srv
+	}
+	a, srvA := kit()
+	_, srvB := kit()
+	root := mint(t, "root", "root@example.com")
+	if code, body := call(t, srvA, "POST", "/v1/organizations", root, `{"name": "Acme", "slug": "acme"}`); code != 201 {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	if code, _ := call(t, srvB, "GET", "/v1/public/organizations/resolve?slug=acme", "", ""); code != 200 {
+		t.Fatalf("resolve on b: %d", code)
+	}
+	if n, err := rdb.Exists(ctx, prefix+"resolve:slug:acme").Result(); err != nil || n != 1 {
+		t.Fatalf("the answer is not in Redis under the prefix: %d %v", n, err)
+	}
+	if code, _ := call(t, srvA, "GET", "/v1/public/organizations/resolve?slug=acme", "", ""); code != 200 || a.Service().ResolveStats().Loads != 0 {
+		t.Fatalf("a did not answer from b's entry: %d, %+v", code, a.Service().ResolveStats())
+	}
+	if code, _ := call(t, srvA, "PATCH", "/v1/organizations/1", root, `{"status": "suspended"}`); code != 200 {
+		t.Fatalf("suspend on a: %d", code)
+	}
+	if code, _ := call(t, srvB, "GET", "/v1/public/organizations/resolve?slug=acme", "", ""); code != 404 {
+		t.Fatalf("b still resolves the organization a suspended: %d", code)
 	}
 }

@@ -252,4 +252,15 @@ func domainKey(name string) string { return "domain:" + name }
 func slugKey(slug string) string   { return "slug:" + slug }
 
 // isNoRecords reports the resolver's answer that no TXT record exists.
+// parseDomainName is a name someone typed or a Host carried, normalized and checked as a
+// host name (platform domains are not refused: this is for finding a domain, not adding one).
+// Errors: validation_error on "domain".
+func parseDomainName(raw string) (string, error) {
+	name, err := NormalizeDomainName(raw)
+	if err != nil {
+		return "", err
+	}
+	return name, domain.ValidateDomainName(name, nil)
+}
+
 func isNoRecords(err error) bool { return errors.Is(err, ports.ErrNoTXTRecords) }

@@ -53,10 +53,7 @@ func (s *Service) RecheckDueDomains(ctx context.Context) ([]CheckedDomain, error
 // as a background check would (a pending domain stays pending on a failure).
 // Errors: validation_error (not a domain name), domain_not_found (no organization has it).
 func (s *Service) RecheckDomain(ctx context.Context, name string) ([]CheckedDomain, error) {
-	name, err := NormalizeDomainName(name)
-	if err == nil {
-		err = domain.ValidateDomainName(name, nil)
-	}
+	name, err := parseDomainName(name)
 	if err != nil {
 		return nil, err
 	}

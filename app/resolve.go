@@ -80,10 +80,7 @@ func (s *Service) ResolveSlug(ctx context.Context, slug string) (domain.PublicOr
 // domain is name (normalized like AddDomain's). Errors: organization_not_found (no such
 // verified domain, or the organization is not active).
 func (s *Service) ResolveDomain(ctx context.Context, name string) (domain.PublicOrganization, error) {
-	name, err := NormalizeDomainName(name)
-	if err == nil {
-		err = domain.ValidateDomainName(name, nil)
-	}
+	name, err := parseDomainName(name)
 	if err != nil {
 		return domain.PublicOrganization{}, domain.ErrOrganizationNotFound
 	}
