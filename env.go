@@ -35,6 +35,11 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 		PlatformDomains:  splitList(getenv("ORGKIT_PLATFORM_DOMAINS")),
 		Domains: DomainsConfig{Types: splitList(getenv("ORGKIT_DOMAIN_TYPES")),
 			VerificationPrefix: env("ORGKIT_DOMAIN_VERIFICATION_PREFIX", "_orgkit-verification")},
+		Mail:        MailConfig{SMTPURL: getenv("ORGKIT_SMTP_URL"), From: getenv("ORGKIT_MAIL_FROM")},
+		Invitations: InvitationsConfig{URL: getenv("ORGKIT_INVITE_URL")},
+	}
+	if err := checkMailEnv(cfg); err != nil {
+		return Config{}, err
 	}
 	resolvers, err := dnsverify.ParseResolvers(getenv("ORGKIT_DNS_RESOLVERS"))
 	if err != nil {
@@ -150,4 +155,22 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// checkMailEnv names the variable behind a mail setting New would refuse.
+func checkMailEnv(cfg Config) error {
+	k := &Kit{cfg: cfg}
+	if _, err := k.invitationsConfig(); err != nil {
+		return fmt.Errorf("ORGKIT_INVITE_URL must be an absolute http(s) URL containing {token}, not %q", cfg.Invitations.URL)
+	}
+	if cfg.Mail.SMTPURL == "" {
+		return nil
+	}
+	if cfg.Mail.From == "" {
+		return fmt.Errorf("ORGKIT_MAIL_FROM is required with ORGKIT_SMTP_URL")
+	}
+	if _, err := k.mailer(); err != nil {
+		return fmt.Errorf("ORGKIT_SMTP_URL or ORGKIT_MAIL_FROM: %w", err)
+	}
+	return nil
 }

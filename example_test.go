@@ -329,3 +329,20 @@ func ExampleRecheckConfig() {
 func ExampleResolveConfig() {
 	_ = orgkit.Config{DB: hostPool(), Resolve: orgkit.ResolveConfig{CacheTTL: 10 * time.Minute, NegativeTTL: 10 * time.Second}}
 }
+
+// MailConfig sends invitation mail through the platform's SMTP relay; Run delivers it.
+func ExampleMailConfig() {
+	_ = orgkit.Config{DB: hostPool(), Mail: orgkit.MailConfig{
+		SMTPURL: "smtp://orgkit:" + os.Getenv("SMTP_PASSWORD") + "@smtp.example.com:587",
+		From:    "Example <no-reply@example.com>",
+	}}
+}
+
+// InvitationsConfig points invitation links at the host's own page, which signs the
+// invitee in and calls POST /v1/invitations/{token}/accept.
+func ExampleInvitationsConfig() {
+	_ = orgkit.Config{DB: hostPool(), Invitations: orgkit.InvitationsConfig{
+		URL: "https://app.example.com/invitations/{token}",
+		TTL: 3 * 24 * time.Hour,
+	}}
+}

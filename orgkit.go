@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -71,6 +72,10 @@ type Config struct {
 	// Resolve configures the public resolve endpoint's cache: in-process by default, Redis
 	// (shared by every replica, and invalidated on all of them) when Redis is set.
 	Resolve ResolveConfig
+	// Mail configures how invitation mail is sent (Run delivers it).
+	Mail MailConfig
+	// Invitations configures email invitations: their link and lifetime.
+	Invitations InvitationsConfig
 }
 
 // DomainsConfig configures custom domains. Every field is optional.
@@ -198,8 +203,16 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	}
 	k.limiter = deps.Limiter
 	deps.DNS, deps.Cache = k.dnsResolver(), k.resolveCache()
+	if deps.Mailer, err = k.mailer(); err != nil {
+		return nil, fmt.Errorf("orgkit: %w", err)
+	}
+	invitations, err := k.invitationsConfig()
+	if err != nil {
+		return nil, fmt.Errorf("orgkit: %w", err)
+	}
 	k.svc = app.New(deps, app.Config{SuperadminEmails: cfg.SuperadminEmails, Policy: policy, Hooks: k.appHooks(),
-		Domains: k.domainsConfig(), Resolve: app.ResolveConfig{TTL: cfg.Resolve.CacheTTL, NegativeTTL: cfg.Resolve.NegativeTTL}})
+		Domains: k.domainsConfig(), Resolve: app.ResolveConfig{TTL: cfg.Resolve.CacheTTL, NegativeTTL: cfg.Resolve.NegativeTTL},
+		Invitations: invitations})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining})
 	return k, nil
 }
@@ -310,28 +323,57 @@ func (k *Kit) Ready(ctx context.Context) error {
 }
 
 // Run does orgkit's background work until ctx ends, then returns nil; New starts none. It
-// checks custom domains again on the schedule of Config.Domains.Recheck: replicas running it
-// on one database each check a due domain once.
+// checks custom domains again on the schedule of Config.Domains.Recheck, and delivers the
+// outbox (invitation mail) as soon as a change commits and again every OutboxPollEvery.
+// Replicas running it on one database each check a due domain, and send a mail, once.
 func (k *Kit) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { k.recheckLoop(ctx) })
+	wg.Go(func() { k.outboxLoop(ctx) })
+	wg.Wait()
+	return nil
+}
+
+// OutboxPollEvery is how often Run looks for outbox items it was not woken for: those of
+// another replica that stopped, and retries.
+const OutboxPollEvery = 10 * time.Second
+
+func (k *Kit) recheckLoop(ctx context.Context) {
 	rc := k.cfg.Domains.Recheck
 	if rc.Disabled {
-		<-ctx.Done()
-		return nil
+		return
 	}
 	every := rc.PollEvery
 	if every <= 0 {
 		every = time.Minute
 	}
-	t := time.NewTicker(every)
+	k.every(ctx, every, nil, "domain re-checks", func() error {
+		_, err := k.svc.RecheckDueDomains(ctx)
+		return err
+	})
+}
+
+func (k *Kit) outboxLoop(ctx context.Context) {
+	k.every(ctx, OutboxPollEvery, k.svc.OutboxReady(), "outbox delivery", func() error {
+		_, err := k.svc.DeliverOutbox(ctx)
+		return err
+	})
+}
+
+// every runs work now, then every period or when wake fires, until ctx ends; failures are
+// logged and retried on the next round.
+func (k *Kit) every(ctx context.Context, period time.Duration, wake <-chan struct{}, name string, work func() error) {
+	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
-		if _, err := k.svc.RecheckDueDomains(ctx); err != nil && ctx.Err() == nil {
-			k.cfg.Logger.ErrorContext(ctx, "domain re-checks failed; retrying on the next tick", slog.Any("error", err))
+		if err := work(); err != nil && ctx.Err() == nil {
+			k.cfg.Logger.ErrorContext(ctx, name+" failed; retrying on the next round", slog.Any("error", err))
 		}
 		select {
 		case <-ctx.Done():
-			return nil
+			return
 		case <-t.C:
+		case <-wake:
 		}
 	}
 }

@@ -96,6 +96,9 @@ func (s *Service) UpdateOrganization(ctx context.Context, p domain.Principal, id
 			out = org // an empty patch changes nothing, not even updated_at, and is not audited
 			return err
 		}
+		if err := domain.CheckDefaultRole(p, role, org.Settings, next.Settings); err != nil {
+			return err
+		}
 		next.UpdatedAt = s.clock.Now()
 		if out, err = tx.Organizations().Update(ctx, next, cols); err != nil {
 			return err

@@ -18,10 +18,34 @@ type Config struct {
 	// SuperadminEmails are platform superadmins by configuration (ORGKIT_SUPERADMIN_EMAILS).
 	SuperadminEmails []string
 	// Policy is the table of who may do what; the zero value is domain.DefaultPolicy().
-	Policy  domain.Policy
-	Hooks   Hooks
-	Domains DomainsConfig
-	Resolve ResolveConfig
+	Policy      domain.Policy
+	Hooks       Hooks
+	Domains     DomainsConfig
+	Resolve     ResolveConfig
+	Invitations InvitationsConfig
+}
+
+// InvitationsConfig is how email invitations are made and linked.
+type InvitationsConfig struct {
+	// URL is the link template mailed to invitees, {token} replaced by the invitation's
+	// token; empty: DefaultInvitationURL.
+	URL string
+	// TTL is how long an invitation's token works; 0: 7 days.
+	TTL time.Duration
+}
+
+// DefaultInvitationURL is the invitation link when none is configured: the API's own accept
+// route, which a frontend replaces with its page.
+const DefaultInvitationURL = "http://127.0.0.1:8080/v1/invitations/{token}"
+
+func (c InvitationsConfig) withDefaults() InvitationsConfig {
+	if c.URL == "" {
+		c.URL = DefaultInvitationURL
+	}
+	if c.TTL <= 0 {
+		c.TTL = domain.DefaultInvitationTTL
+	}
+	return c
 }
 
 // DomainsConfig is how custom domains are accepted and proven.
@@ -69,6 +93,12 @@ type Deps struct {
 	Cache   ports.ResolveCache // nil: resolve is not cached
 	// NewToken makes domain verification tokens; nil: random UUIDs (crypto/rand).
 	NewToken func() string
+	// NewSecret makes invite codes and invitation tokens, domain.SecretLen base64url
+	// characters; nil: 32 bytes of crypto/rand.
+	NewSecret func() string
+	// Mailer sends what the outbox holds (invitation mail); nil: mail is dropped with a
+	// warning.
+	Mailer ports.Mailer
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -86,6 +116,10 @@ type Service struct {
 	newToken    func() string
 	domains     DomainsConfig
 	resolver    *resolver
+	newSecret   func() string
+	mailer      ports.Mailer
+	invitations InvitationsConfig
+	outboxReady chan struct{} // signalled after a commit that added outbox items
 }
 
 // New builds a Service; it panics when a required port is missing, a wiring mistake.
@@ -105,9 +139,13 @@ func New(d Deps, cfg Config) *Service {
 	if d.NewToken == nil {
 		d.NewToken = randomUUID
 	}
+	if d.NewSecret == nil {
+		d.NewSecret = randomSecret
+	}
 	s := &Service{uow: d.Store, limiter: d.Limiter, sealer: d.Sealer, clock: d.Clock, log: d.Logger,
 		superadmins: map[string]bool{}, policy: cfg.Policy, hooks: cfg.Hooks,
-		dns: d.DNS, newToken: d.NewToken, domains: cfg.Domains.withDefaults()}
+		dns: d.DNS, newToken: d.NewToken, domains: cfg.Domains.withDefaults(),
+		newSecret: d.NewSecret, mailer: d.Mailer, invitations: cfg.Invitations.withDefaults(), outboxReady: make(chan struct{}, 1)}
 	s.resolver = newResolver(d.Cache, cfg.Resolve, d.Logger)
 	for _, e := range cfg.SuperadminEmails {
 		if e = domain.NormalizeEmail(e); e != "" {

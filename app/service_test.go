@@ -208,7 +208,7 @@ func TestConnectUser_UsesDefaultRole(t *testing.T) {
 	d.tx.users.EXPECT().SetCurrentOrganizationIfUnset(gomock.Any(), int64(7), int64(10)).Return(nil)
 	d.audited(domain.AuditMemberConnected, nil)
 	d.allowed()
-	m, _, err := d.svc.ConnectUser(context.Background(), member, 10, " New@example.com ")
+	m, _, err := d.svc.ConnectUser(context.Background(), member, 10, " New@example.com ", "")
 	if err != nil || m.Role != domain.RoleViewer {
 		t.Fatalf("%+v %v", m, err)
 	}
@@ -219,15 +219,15 @@ func TestConnectUser_UsesDefaultRole(t *testing.T) {
 func TestConnectUser_ChecksAuthorizationThenInputThenLimit(t *testing.T) {
 	d := newDeps(t, app.Config{})
 	d.store.role(10, 2, domain.RoleMember)
-	if _, _, err := d.svc.ConnectUser(context.Background(), member, 10, "not an email"); !errors.Is(err, domain.ErrForbidden) {
+	if _, _, err := d.svc.ConnectUser(context.Background(), member, 10, "not an email", ""); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("member: got %v", err)
 	}
 	d.store.orgs.EXPECT().Get(gomock.Any(), int64(99)).Return(domain.Organization{}, domain.ErrOrganizationNotFound)
-	if _, _, err := d.svc.ConnectUser(context.Background(), member, 99, "new@example.com"); !errors.Is(err, domain.ErrOrganizationNotFound) {
+	if _, _, err := d.svc.ConnectUser(context.Background(), member, 99, "new@example.com", ""); !errors.Is(err, domain.ErrOrganizationNotFound) {
 		t.Fatalf("missing organization: got %v", err)
 	}
 	d.store.role(10, 2, domain.RoleAdmin)
-	if _, _, err := d.svc.ConnectUser(context.Background(), member, 10, "not an email"); domain.CodeOf(err) != domain.CodeValidation {
+	if _, _, err := d.svc.ConnectUser(context.Background(), member, 10, "not an email", ""); domain.CodeOf(err) != domain.CodeValidation {
 		t.Fatalf("admin with a bad email: got %v", err)
 	}
 }

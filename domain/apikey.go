@@ -81,6 +81,10 @@ var (
 	// LimitVerifyDomain bounds the DNS lookups one caller can make an organization's
 	// verification send.
 	LimitVerifyDomain = Limit{Max: 20, Window: time.Minute}
+	// Email invitations (sent and resent) cost mail: bounded per organization and per
+	// inviter, whichever organization they invite to.
+	LimitInvitationsPerOrganization = Limit{Max: 100, Window: time.Hour}
+	LimitInvitationsPerInviter      = Limit{Max: 30, Window: time.Hour}
 )
 
 // Quota is a limiter's answer: whether the event was allowed and what is left.

@@ -82,6 +82,10 @@ func TestPolicy(t *testing.T) {
 		domain.ActionOrgSetStatus:  "[false false false false false]",
 		domain.ActionListAll:       "[false false false false false]",
 		domain.ActionAuditReadAll:  "[false false false false false]",
+		domain.ActionMemberRead:    "[true true true true false]",
+		domain.ActionMemberManage:  "[true true false false false]",
+		domain.ActionInviteManage:  "[true true false false false]",
+		domain.ActionStatsRead:     "[false false false false false]",
 	}
 	actions, err := astconst.Strings("policy.go", "Action")
 	if err != nil {

@@ -23,6 +23,18 @@ const (
 	CodeDomainNotFound       Code = "domain_not_found"
 	CodeDomainExists         Code = "domain_exists"
 	CodeDomainTaken          Code = "domain_taken"
+	CodeMemberNotFound       Code = "member_not_found"
+	CodeLastOwner            Code = "last_owner"
+	CodeInviteNotFound       Code = "invite_not_found"
+	CodeInviteExpired        Code = "invite_expired"
+	CodeInviteDisabled       Code = "invite_disabled"
+	CodeInviteExhausted      Code = "invite_exhausted"
+	CodeInvitationNotFound   Code = "invitation_not_found"
+	CodeInvitationExists     Code = "invitation_exists"
+	CodeInvitationExpired    Code = "invitation_expired"
+	CodeInvitationRevoked    Code = "invitation_revoked"
+	CodeInvitationAccepted   Code = "invitation_accepted"
+	CodeInvitationMismatch   Code = "invitation_email_mismatch"
 	CodeVaultUnavailable     Code = "vault_unavailable"
 	CodeSlugTaken            Code = "slug_taken"
 	CodeUserAlreadyConnected Code = "user_already_connected"
@@ -89,6 +101,18 @@ var (
 	ErrDomainNotFound       = &Error{Code: CodeDomainNotFound, Message: "domain not found"}
 	ErrDomainExists         = &Error{Code: CodeDomainExists, Message: "this organization has already added this domain"}
 	ErrDomainTaken          = &Error{Code: CodeDomainTaken, Message: "another organization has verified this domain"}
+	ErrMemberNotFound       = &Error{Code: CodeMemberNotFound, Message: "the user is not a member of this organization"}
+	ErrLastOwner            = &Error{Code: CodeLastOwner, Message: "an organization must keep at least one owner"}
+	ErrInviteNotFound       = &Error{Code: CodeInviteNotFound, Message: "invite not found"}
+	ErrInviteExpired        = &Error{Code: CodeInviteExpired, Message: "this invite has expired"}
+	ErrInviteDisabled       = &Error{Code: CodeInviteDisabled, Message: "this invite has been disabled"}
+	ErrInviteExhausted      = &Error{Code: CodeInviteExhausted, Message: "this invite has been used as many times as it allows"}
+	ErrInvitationNotFound   = &Error{Code: CodeInvitationNotFound, Message: "invitation not found"}
+	ErrInvitationExists     = &Error{Code: CodeInvitationExists, Message: "this address has a pending invitation already: resend it instead"}
+	ErrInvitationExpired    = &Error{Code: CodeInvitationExpired, Message: "this invitation has expired"}
+	ErrInvitationRevoked    = &Error{Code: CodeInvitationRevoked, Message: "this invitation has been revoked"}
+	ErrInvitationAccepted   = &Error{Code: CodeInvitationAccepted, Message: "this invitation has been accepted already"}
+	ErrInvitationMismatch   = &Error{Code: CodeInvitationMismatch, Message: "this invitation was sent to another address: sign in with the invited, verified email"}
 	ErrVaultUnavailable     = &Error{Code: CodeVaultUnavailable, Message: "the API-key vault is not configured: set ORGKIT_VAULT_KEYS"}
 )
 

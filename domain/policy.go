@@ -40,6 +40,10 @@ const (
 	ActionAuditReadAll  Action = "audit.read_all"
 	ActionDomainRead    Action = "domain.read"
 	ActionDomainManage  Action = "domain.manage"
+	ActionMemberRead    Action = "member.read"
+	ActionMemberManage  Action = "member.manage"
+	ActionInviteManage  Action = "invite.manage"
+	ActionStatsRead     Action = "stats.read"
 )
 
 // builtinPolicy is orgkit's own share of the one table of who may do what. Superadmins may
@@ -54,13 +58,18 @@ var builtinPolicy = map[Action][]Role{
 	ActionAuditRead:     {RoleOwner, RoleAdmin},
 	ActionDomainRead:    {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
 	ActionDomainManage:  {RoleOwner, RoleAdmin},
+	ActionMemberRead:    {RoleOwner, RoleAdmin, RoleMember, RoleViewer},
+	// Managing members, invite links and email invitations; which roles an actor may give or
+	// take is CheckRoleChange's rule on top.
+	ActionMemberManage: {RoleOwner, RoleAdmin},
+	ActionInviteManage: {RoleOwner, RoleAdmin},
 }
 
 // builtinActions are every action orgkit checks, including the superadmin-only ones.
 var builtinActions = []Action{
 	ActionOrgCreate, ActionOrgRead, ActionOrgUpdate, ActionOrgSetStatus, ActionOrgDelete,
 	ActionMemberConnect, ActionListAll, ActionVaultReveal, ActionVaultManage, ActionAuditRead, ActionAuditReadAll,
-	ActionDomainRead, ActionDomainManage,
+	ActionDomainRead, ActionDomainManage, ActionMemberRead, ActionMemberManage, ActionInviteManage, ActionStatsRead,
 }
 
 // Policy is the one table of who may do what: orgkit's actions and a host's own.

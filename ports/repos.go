@@ -28,6 +28,9 @@ type OrganizationRepo interface {
 	// Delete removes the organization and every row that belongs to it.
 	// Errors: organization_not_found.
 	Delete(ctx context.Context, id int64) error
+	// Joinable returns the active organizations that allow public signup, have a verified
+	// custom domain named domainName, and do not have userID as a member, by name.
+	Joinable(ctx context.Context, domainName string, userID int64) ([]domain.Organization, error)
 	// PublicBySlug returns the public face of the active organization with the (normalized)
 	// slug. Errors: organization_not_found, also for suspended and archived organizations.
 	PublicBySlug(ctx context.Context, slug string) (domain.PublicOrganization, error)
@@ -61,6 +64,8 @@ type UserRepo interface {
 	SetCurrentOrganization(ctx context.Context, userID, orgID int64) error
 	// SetCurrentOrganizationIfUnset does the same only when the user has none yet.
 	SetCurrentOrganizationIfUnset(ctx context.Context, userID, orgID int64) error
+	// ClearCurrentOrganization unsets the user's current organization when it is orgID.
+	ClearCurrentOrganization(ctx context.Context, userID, orgID int64) error
 }
 
 // MembershipRepo stores who belongs to which organization with which role.
@@ -71,6 +76,81 @@ type MembershipRepo interface {
 	Role(ctx context.Context, orgID, userID int64) (domain.Role, error)
 	// OrganizationIDs lists the organizations the user belongs to, ascending.
 	OrganizationIDs(ctx context.Context, userID int64) ([]int64, error)
+	// List returns one page of the organization's members, oldest membership first (then by
+	// user id), with the total.
+	List(ctx context.Context, orgID int64, q domain.MemberQuery) (domain.Page[domain.Member], error)
+	// Get returns one member. Errors: member_not_found.
+	Get(ctx context.Context, orgID, userID int64) (domain.Member, error)
+	// SetRole changes a member's role. Errors: member_not_found.
+	SetRole(ctx context.Context, orgID, userID int64, role domain.Role) error
+	// Delete removes a membership. Errors: member_not_found.
+	Delete(ctx context.Context, orgID, userID int64) error
+	// CountOwners counts the organization's owners.
+	CountOwners(ctx context.Context, orgID int64) (int64, error)
+}
+
+// InviteRepo stores invite links; every method but ByCodeHash is scoped by organization.
+type InviteRepo interface {
+	// Create inserts i and returns it with its id. Errors: organization_not_found.
+	Create(ctx context.Context, i domain.Invite) (domain.Invite, error)
+	// List returns the organization's invites, newest first.
+	List(ctx context.Context, orgID int64) ([]domain.Invite, error)
+	// Get returns one invite of the organization. Errors: invite_not_found.
+	Get(ctx context.Context, orgID, id int64) (domain.Invite, error)
+	// ByCodeHash finds the invite whose code hashes to hash. Errors: invite_not_found.
+	ByCodeHash(ctx context.Context, hash []byte) (domain.Invite, error)
+	// Update writes disabled, note and updated_at. Errors: invite_not_found.
+	Update(ctx context.Context, i domain.Invite) (domain.Invite, error)
+	// Use counts one use of the invite if, at now, it is enabled, unexpired and under its
+	// max_uses, in one statement, and reports whether it did: racing uses of the last slot
+	// have one winner.
+	Use(ctx context.Context, id int64, now time.Time) (bool, error)
+}
+
+// InvitationRepo stores email invitations; every method but ByTokenHash is scoped by
+// organization.
+type InvitationRepo interface {
+	// Create inserts i and returns it with its id.
+	// Errors: invitation_exists (a pending invitation of the organization has the email),
+	// organization_not_found.
+	Create(ctx context.Context, i domain.Invitation) (domain.Invitation, error)
+	// List returns one page of the organization's invitations, newest first; the status
+	// filter reads pending ones past their expiry as expired.
+	List(ctx context.Context, orgID int64, q domain.InvitationQuery, now time.Time) (domain.Page[domain.Invitation], error)
+	// Get returns one invitation of the organization. Errors: invitation_not_found.
+	Get(ctx context.Context, orgID, id int64) (domain.Invitation, error)
+	// ByTokenHash finds the invitation whose current token hashes to hash.
+	// Errors: invitation_not_found.
+	ByTokenHash(ctx context.Context, hash []byte) (domain.Invitation, error)
+	// Pending returns the organization's pending invitation of email, expired or not.
+	// Errors: invitation_not_found.
+	Pending(ctx context.Context, orgID int64, email string) (domain.Invitation, error)
+	// Update writes status, token hash, expiry, acceptance and updated_at of i, only while
+	// the stored status is still from, and reports whether it did: racing accepts, resends
+	// and revokes of one invitation have one winner.
+	Update(ctx context.Context, i domain.Invitation, from domain.InvitationStatus) (bool, error)
+}
+
+// OutboxRepo holds work to do after commit (see domain.OutboxItem).
+type OutboxRepo interface {
+	// Add inserts an item, due at its NextAttemptAt.
+	Add(ctx context.Context, item domain.OutboxItem) (domain.OutboxItem, error)
+	// ClaimDue returns up to limit items due at now and not given up, oldest first, and moves
+	// their next attempt to leaseUntil, so no other replica takes them meanwhile. Concurrent
+	// claims never return one item twice.
+	ClaimDue(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.OutboxItem, error)
+	// Delete removes a delivered item.
+	Delete(ctx context.Context, id int64) error
+	// Failed records a failed attempt: the attempt count, the error and when to try again; a
+	// zero next gives the item up.
+	Failed(ctx context.Context, id int64, attempts int, next time.Time, lastError string) error
+}
+
+// StatsRepo counts the platform's rows.
+type StatsRepo interface {
+	// Stats counts organizations by status, users, memberships, verified domains and the
+	// invitations pending (unexpired) at now.
+	Stats(ctx context.Context, now time.Time) (domain.Stats, error)
 }
 
 // AuditRepo is the append-only audit log. It has no update or delete: the database refuses
@@ -147,6 +227,10 @@ type Repos interface {
 	Audit() AuditRepo
 	APIKeys() APIKeyRepo
 	Domains() DomainRepo
+	Invites() InviteRepo
+	Invitations() InvitationRepo
+	Outbox() OutboxRepo
+	Stats() StatsRepo
 }
 
 // UnitOfWork runs fn in one database transaction: fn's error (or a panic) rolls back, nil

@@ -34,6 +34,8 @@ var orgForeignKeys = map[string]bool{
 	"orgkit_api_keys_organization_id_fkey":      true,
 	"orgkit_domains_organization_id_fkey":       true,
 	"orgkit_users_current_organization_id_fkey": true,
+	"orgkit_invites_organization_id_fkey":       true,
+	"orgkit_invitations_organization_id_fkey":   true,
 }
 
 // dbErr is the one translation of driver errors into the domain's, for every repository

@@ -69,6 +69,28 @@ func (r orgRepo) GetBySlug(ctx context.Context, slug string) (domain.Organizatio
 	return r.take(r.query(ctx).Where("orgkit_organizations.slug = ?", slug))
 }
 
+func (r orgRepo) Joinable(ctx context.Context, domainName string, userID int64) ([]domain.Organization, error) {
+	var rows []organizationRow
+	err := r.query(ctx).
+		Where("orgkit_organizations.status = ? AND orgkit_organizations.allow_public_signup", string(domain.StatusActive)).
+		Where("EXISTS (SELECT 1 FROM orgkit_domains d WHERE d.organization_id = orgkit_organizations.id AND d.domain = ? AND d.status = ?)",
+			domainName, string(domain.DomainVerified)).
+		Where("NOT EXISTS (SELECT 1 FROM orgkit_memberships jm WHERE jm.organization_id = orgkit_organizations.id AND jm.user_id = ?)", userID).
+		Order("orgkit_organizations.name, orgkit_organizations.id").Find(&rows).Error
+	if err != nil {
+		return nil, dbErr("list joinable organizations", err)
+	}
+	out := make([]domain.Organization, 0, len(rows))
+	for _, row := range rows {
+		o, err := row.toDomain()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
 func (r orgRepo) PublicBySlug(ctx context.Context, slug string) (domain.PublicOrganization, error) {
 	return takePublic(r.db.WithContext(ctx).Table("orgkit_organizations o").
 		Where("o.slug = ? AND o.status = ?", slug, string(domain.StatusActive)))
@@ -150,7 +172,7 @@ func (r orgRepo) Delete(ctx context.Context, id int64) error {
 	if err := db.Exec("UPDATE orgkit_users SET current_organization_id = NULL WHERE current_organization_id = ?", id).Error; err != nil {
 		return dbErr("clear current organization", err)
 	}
-	for _, table := range []string{"orgkit_memberships", "orgkit_api_keys", "orgkit_domains"} {
+	for _, table := range []string{"orgkit_memberships", "orgkit_api_keys", "orgkit_domains", "orgkit_invites", "orgkit_invitations"} {
 		if err := db.Exec("DELETE FROM "+table+" WHERE organization_id = ?", id).Error; err != nil {
 			return dbErr("delete "+table, err)
 		}

@@ -22,6 +22,10 @@ func (r repos) Memberships() ports.MembershipRepo     { return membershipRepo(r)
 func (r repos) Audit() ports.AuditRepo                { return auditRepo(r) }
 func (r repos) APIKeys() ports.APIKeyRepo             { return apiKeyRepo(r) }
 func (r repos) Domains() ports.DomainRepo             { return domainRepo(r) }
+func (r repos) Invites() ports.InviteRepo             { return inviteRepo(r) }
+func (r repos) Invitations() ports.InvitationRepo     { return invitationRepo(r) }
+func (r repos) Outbox() ports.OutboxRepo              { return outboxRepo(r) }
+func (r repos) Stats() ports.StatsRepo                { return statsRepo(r) }
 
 func (s *Store) repos() repos { return repos{db: s.db, dialect: s.dialect} }
 
@@ -42,6 +46,18 @@ func (s *Store) APIKeys() ports.APIKeyRepo { return s.repos().APIKeys() }
 
 // Domains returns the custom-domain repository outside any transaction.
 func (s *Store) Domains() ports.DomainRepo { return s.repos().Domains() }
+
+// Invites returns the invite-link repository outside any transaction.
+func (s *Store) Invites() ports.InviteRepo { return s.repos().Invites() }
+
+// Invitations returns the email-invitation repository outside any transaction.
+func (s *Store) Invitations() ports.InvitationRepo { return s.repos().Invitations() }
+
+// Outbox returns the outbox outside any transaction.
+func (s *Store) Outbox() ports.OutboxRepo { return s.repos().Outbox() }
+
+// Stats returns the platform counts outside any transaction.
+func (s *Store) Stats() ports.StatsRepo { return s.repos().Stats() }
 
 // Do runs fn in one transaction; this is the only place orgkit opens one. Errors of BEGIN
 // and COMMIT (a busy SQLite fails at BEGIN) and any untranslated driver error of fn go

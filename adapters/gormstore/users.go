@@ -109,3 +109,11 @@ func (r userRepo) SetCurrentOrganizationIfUnset(ctx context.Context, userID, org
 	}
 	return nil
 }
+
+func (r userRepo) ClearCurrentOrganization(ctx context.Context, userID, orgID int64) error {
+	err := r.db.WithContext(ctx).Exec("UPDATE orgkit_users SET current_organization_id = NULL WHERE id = ? AND current_organization_id = ?", userID, orgID).Error
+	if err != nil {
+		return dbErr("clear current organization", err)
+	}
+	return nil
+}

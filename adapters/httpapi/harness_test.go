@@ -26,6 +26,8 @@ import (
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 	"github.com/orgkit/orgkit/adapters/httpapi"
+	"github.com/orgkit/orgkit/adapters/mail"
+	"github.com/orgkit/orgkit/adapters/mail/smtptest"
 	"github.com/orgkit/orgkit/adapters/ratelimit"
 	"github.com/orgkit/orgkit/adapters/vaultcrypto"
 	"github.com/orgkit/orgkit/app"
@@ -50,10 +52,14 @@ type harness struct {
 	authn  auth.Config
 	logs   *syncBuffer
 	mu     sync.Mutex
-	now    time.Time       // the limiter's clock; advance it to leave a window
-	dns    *dnstest.Server // the service's only DNS resolver, on loopback
-	tokens atomic.Int64    // verification tokens made: tok-1, tok-2, …
+	now    time.Time        // the limiter's clock; advance it to leave a window
+	dns    *dnstest.Server  // the service's only DNS resolver, on loopback
+	smtp   *smtptest.Server // where invitation mail goes, on loopback (see deliver)
+	tokens atomic.Int64     // verification tokens made: tok-1, tok-2, …
 }
+
+// inviteURL is the harness's invitation link template.
+const inviteURL = "https://app.example.com/invitations/{token}"
 
 // platformDomain is the harness's platform base domain: <slug>.orgkit.test resolves by slug.
 const platformDomain = "orgkit.test"
@@ -87,7 +93,7 @@ func (s *syncBuffer) String() string {
 func newHarness(t testing.TB, d gormstore.Dialect, opts ...option) *harness {
 	t.Helper()
 	h := &harness{t: t, store: gormtest.Open(t, d), logs: &syncBuffer{}, now: time.Now(), dns: dnstest.Start(t),
-		authn: auth.Config{HS256Secret: []byte("test-secret-0123456789abcdef0123")}}
+		smtp: smtptest.Start(t), authn: auth.Config{HS256Secret: []byte("test-secret-0123456789abcdef0123")}}
 	authn, err := auth.New(context.Background(), h.authn)
 	if err != nil {
 		t.Fatal(err)
@@ -102,14 +108,19 @@ func newHarness(t testing.TB, d gormstore.Dialect, opts ...option) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
+	mailer, err := mail.NewSMTP(h.smtp.URL("", ""), "orgkit@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
 	deps := app.Deps{Store: h.store, Sealer: ring, Limiter: ratelimit.NewMemory(clock), Logger: log,
-		DNS: resolver, Cache: cache.NewMemory(0),
+		DNS: resolver, Cache: cache.NewMemory(0), Mailer: mailer,
 		NewToken: func() string { return fmt.Sprintf("tok-%d", h.tokens.Add(1)) }}
 	for _, o := range opts {
 		o(&deps)
 	}
 	h.svc = app.New(deps, app.Config{SuperadminEmails: []string{rootEmail},
-		Domains: app.DomainsConfig{PlatformDomains: []string{platformDomain}}})
+		Domains:     app.DomainsConfig{PlatformDomains: []string{platformDomain}},
+		Invitations: app.InvitationsConfig{URL: inviteURL}})
 	h.router, err = httpapi.New(h.svc, authn, httpapi.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -314,3 +325,17 @@ func newVerifier(ctx context.Context, h *harness) (ports.TokenVerifier, error) {
 
 // advance moves the limiter's clock forward.
 func (h *harness) advance(d time.Duration) { h.mu.Lock(); defer h.mu.Unlock(); h.now = h.now.Add(d) }
+
+// deliver sends what the outbox holds (as Kit.Run would) and returns the mail the loopback
+// SMTP server has received, failing unless it is exactly want messages in all.
+func (h *harness) deliver(want int) []smtptest.Message {
+	h.t.Helper()
+	if _, err := h.svc.DeliverOutbox(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	msgs := h.smtp.Messages()
+	if len(msgs) != want {
+		h.t.Fatalf("%d mail(s) received, want %d", len(msgs), want)
+	}
+	return msgs
+}

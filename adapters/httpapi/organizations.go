@@ -119,11 +119,17 @@ func (h *handlers) connectUser(c *gin.Context) {
 	in := newInput(c)
 	id := in.orgID()
 	var email string
-	in.body(func(o *object) { required(o, "email", wantString, &email) })
+	var role domain.Role
+	in.body(func(o *object) {
+		required(o, "email", wantString, &email)
+		if decode(o, "role", wantString, &role) {
+			o.v.Merge(domain.ValidateRole("role", role))
+		}
+	})
 	if !h.checked(in, id, domain.ActionMemberConnect) {
 		return
 	}
-	m, quota, err := h.svc.ConnectUser(c.Request.Context(), principal(c), id, email)
+	m, quota, err := h.svc.ConnectUser(c.Request.Context(), principal(c), id, email, role)
 	if err != nil {
 		writeError(c, err)
 		return

@@ -307,7 +307,7 @@ func TestOrganizations_ConnectUser(t *testing.T) {
 	expect(t, h.do("POST", path, r.admin, map[string]any{"email": "newbie@example.com"}), 409, "user_already_connected")
 	expect(t, h.do("POST", path, r.admin, map[string]any{"email": "ghost@example.com"}), 404, "user_not_found")
 	expect(t, h.do("POST", "/v1/organizations/999/connect-user", rootEmail, map[string]any{"email": "newbie@example.com"}), 404, "organization_not_found")
-	for _, body := range []any{map[string]any{}, map[string]any{"email": "not-an-email"}, map[string]any{"email": 7}, map[string]any{"email": "a@b.co", "role": "admin"}} {
+	for _, body := range []any{map[string]any{}, map[string]any{"email": "not-an-email"}, map[string]any{"email": 7}, map[string]any{"email": "a@b.co", "role": "boss"}, map[string]any{"email": "a@b.co", "extra": 1}} {
 		expect(t, h.do("POST", path, r.admin, body), 400, "validation_error")
 	}
 	expect(t, h.do("POST", path, "", map[string]any{"email": "newbie@example.com"}), 401, "unauthorized")

@@ -127,11 +127,29 @@ func (a *API) Register(r gin.IRouter) {
 	orgs.POST("/:id/domains", h.addDomain)
 	orgs.POST("/:id/domains/:domainId/verify", h.verifyDomain)
 	orgs.DELETE("/:id/domains/:domainId", h.deleteDomain)
+	orgs.GET("/:id/members", h.listMembers)
+	orgs.POST("/:id/members", h.addMember)
+	orgs.DELETE("/:id/members/me", h.leaveOrganization)
+	orgs.PATCH("/:id/members/:userId", h.updateMember)
+	orgs.DELETE("/:id/members/:userId", h.removeMember)
+	orgs.POST("/:id/join", h.joinOrganization)
+	orgs.GET("/:id/invites", h.listInvites)
+	orgs.POST("/:id/invites", h.createInvite)
+	orgs.PATCH("/:id/invites/:inviteId", h.updateInvite)
+	orgs.GET("/:id/invitations", h.listInvitations)
+	orgs.POST("/:id/invitations", h.createInvitation)
+	orgs.POST("/:id/invitations/:invitationId/resend", h.resendInvitation)
+	orgs.DELETE("/:id/invitations/:invitationId", h.revokeInvitation)
+	v1.POST("/invites/:code/accept", h.acceptInvite)
+	v1.POST("/invitations/:token/accept", h.acceptInvitation)
+	v1.GET("/me/suggested-organizations", h.suggestedOrganizations)
 	v1.GET("/audit-logs", h.listAllAuditLogs)
+	v1.GET("/stats", h.stats)
 
 	// Public routes: the same prelude, no authentication.
 	public := r.Group("/v1/public", a.middleware()...)
 	public.GET("/organizations/resolve", h.resolve)
+	public.GET("/invites/:code", h.previewInvite)
 }
 
 // readyTimeout bounds /readyz, so a probe never waits on a hung dependency.

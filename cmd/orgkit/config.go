@@ -44,6 +44,9 @@ type config struct {
 	DataDir          string
 	TrustedProxies   string
 	DebugAddr        string
+	SMTPURL          string
+	MailFrom         string
+	InviteURL        string
 	Dev              bool
 }
 
@@ -75,6 +78,9 @@ func (c *config) settings() []setting {
 		{"log-format", "ORGKIT_LOG_FORMAT", "json", "json or text", &c.LogFormat},
 		{"data-dir", "ORGKIT_DATA_DIR", ".orgkit", "where serve --dev keeps its generated secrets", &c.DataDir},
 		{"trusted-proxies", "ORGKIT_TRUSTED_PROXIES", "", "comma-separated proxy CIDRs whose X-Forwarded-For is trusted", &c.TrustedProxies},
+		{"smtp-url", "ORGKIT_SMTP_URL", "", "smtp://user:pass@host:587 or smtps://…:465 for invitation mail (empty: mail is logged, not sent)", &c.SMTPURL},
+		{"mail-from", "ORGKIT_MAIL_FROM", "", "sender address of orgkit's mail (required with --smtp-url)", &c.MailFrom},
+		{"invite-url", "ORGKIT_INVITE_URL", "http://127.0.0.1:8080/v1/invitations/{token}", "invitation link template; {token} is replaced", &c.InviteURL},
 		{"debug-addr", "ORGKIT_DEBUG_ADDR", "", "loopback address of a pprof and /debug/vars listener (empty: none)", &c.DebugAddr},
 	}
 }

@@ -113,7 +113,7 @@ func (h *host) org(slug, owner string, members map[string]domain.Role) int64 {
 		if _, err := svc.UpdateOrganization(ctx, p, o.ID, domain.OrganizationPatch{Settings: domain.SettingsPatch{DefaultRole: &role}}); err != nil {
 			h.t.Fatal(err)
 		}
-		if _, _, err := svc.ConnectUser(ctx, p, o.ID, email); err != nil {
+		if _, _, err := svc.ConnectUser(ctx, p, o.ID, email, ""); err != nil {
 			h.t.Fatal(err)
 		}
 	}
