@@ -72,13 +72,15 @@ func (s *Service) CreateInvitation(ctx context.Context, p domain.Principal, orgI
 	return inv, nil
 }
 
-// limitInvitations counts one invitation mail against the organization's and the inviter's
-// quotas.
+// limitInvitations counts one invitation mail against the inviter's and the organization's
+// quotas. The inviter's comes first: a refused Allow records nothing, so an inviter held
+// back by their own limit cannot spend the organization's (and so every other inviter's)
+// by retrying; a call the organization's limit refuses costs only the caller's own quota.
 func (s *Service) limitInvitations(ctx context.Context, orgID int64, p domain.Principal) error {
-	if _, err := s.allow(ctx, fmt.Sprintf("invitations-org:%d", orgID), domain.LimitInvitationsPerOrganization); err != nil {
+	if _, err := s.allow(ctx, fmt.Sprintf("invitations-inviter:%d", p.User.ID), domain.LimitInvitationsPerInviter); err != nil {
 		return err
 	}
-	_, err := s.allow(ctx, fmt.Sprintf("invitations-inviter:%d", p.User.ID), domain.LimitInvitationsPerInviter)
+	_, err := s.allow(ctx, fmt.Sprintf("invitations-org:%d", orgID), domain.LimitInvitationsPerOrganization)
 	return err
 }
 
@@ -282,20 +284,30 @@ func (s *Service) AcceptInvitation(ctx context.Context, p domain.Principal, toke
 		if err := inv.Open(s.clock.Now()); err != nil {
 			return err
 		}
-		org, err := tx.Organizations().Get(ctx, inv.OrganizationID)
+		// Locks are taken in the order organization, invitation, audit chain: the
+		// organization's as DeleteOrganization and member changes take it, before the
+		// invitation's row (which deleting the organization deletes), and the invitation is
+		// written before join writes the audit record, as resend and revoke take them. Any
+		// other order deadlocks against one of them on Postgres. A failed join rolls the
+		// invitation back.
+		org, err := tx.Organizations().GetForUpdate(ctx, inv.OrganizationID)
+		if errors.Is(err, domain.ErrOrganizationNotFound) {
+			return domain.ErrInvitationNotFound // deleted since the invitation was read
+		}
 		if err != nil {
-			return err // organization_not_found cannot be: deleting it deletes its invitations
+			return err
 		}
 		if org.Status != domain.StatusActive {
 			return domain.ErrInvitationNotFound
 		}
-		e := event{action: domain.AuditInvitationAccepted, targetType: "invitation", targetID: inv.ID, changes: []string{"status"}}
-		if m, err = s.join(ctx, tx, &p, org.ID, p.User.ID, inv.Role, e); err != nil {
-			return err
-		}
 		now := s.clock.Now()
 		inv.Status, inv.AcceptedAt, inv.AcceptedBy, inv.UpdatedAt = domain.InvitationAccepted, &now, &p.User.ID, now
-		return s.updateInvitation(ctx, tx, inv, domain.InvitationPending)
+		if err := s.updateInvitation(ctx, tx, inv, domain.InvitationPending); err != nil {
+			return err
+		}
+		e := event{action: domain.AuditInvitationAccepted, targetType: "invitation", targetID: inv.ID, changes: []string{"status"}}
+		m, err = s.join(ctx, tx, &p, org.ID, p.User.ID, inv.Role, e)
+		return err
 	})
 	return m, wrap("accept invitation", err)
 }

@@ -90,7 +90,7 @@ func (s *Service) UpdateInvite(ctx context.Context, p domain.Principal, orgID, i
 // Errors: invite_not_found (also for an organization that is not active), invite_disabled,
 // invite_expired, invite_exhausted.
 func (s *Service) PreviewInvite(ctx context.Context, code string) (InvitePreview, error) {
-	inv, org, err := s.openInvite(ctx, s.uow, code)
+	inv, org, err := s.openInvite(ctx, s.uow, code, false)
 	if err != nil {
 		return InvitePreview{}, wrap("preview invite", err)
 	}
@@ -105,31 +105,38 @@ func (s *Service) PreviewInvite(ctx context.Context, code string) (InvitePreview
 func (s *Service) AcceptInvite(ctx context.Context, p domain.Principal, code string) (domain.Membership, error) {
 	var m domain.Membership
 	err := s.do(ctx, func(tx ports.Repos) error {
-		inv, org, err := s.openInvite(ctx, tx, code)
+		// Locks are taken in the order organization, invite, audit chain: the organization's
+		// as DeleteOrganization and member changes take it, before the invite's row (which
+		// deleting the organization deletes), and the use is counted before join writes the
+		// audit record, as UpdateInvite takes them. Any other order deadlocks against one of
+		// them on Postgres. A member's accept rolls the use back.
+		inv, org, err := s.openInvite(ctx, tx, code, true)
 		if err != nil {
 			return err
 		}
-		e := event{action: domain.AuditInviteAccepted, targetType: "invite", targetID: inv.ID, changes: []string{"uses"}}
-		if m, err = s.join(ctx, tx, &p, org.ID, p.User.ID, inv.Role, e); err != nil {
-			return err
-		}
 		used, err := tx.Invites().Use(ctx, inv.ID, s.clock.Now())
-		if err != nil || used {
+		if err != nil {
 			return err
 		}
-		// Another accept took the last use (or the invite changed) since we read it.
-		if inv, err = tx.Invites().Get(ctx, org.ID, inv.ID); err == nil {
-			if err = inv.Usable(s.clock.Now()); err == nil {
-				err = domain.ErrInviteExhausted
+		if !used {
+			// Another accept took the last use (or the invite changed) since we read it.
+			if inv, err = tx.Invites().Get(ctx, org.ID, inv.ID); err == nil {
+				if err = inv.Usable(s.clock.Now()); err == nil {
+					err = domain.ErrInviteExhausted
+				}
 			}
+			return err
 		}
+		e := event{action: domain.AuditInviteAccepted, targetType: "invite", targetID: inv.ID, changes: []string{"uses"}}
+		m, err = s.join(ctx, tx, &p, org.ID, p.User.ID, inv.Role, e)
 		return err
 	})
 	return m, wrap("accept invite", err)
 }
 
-// openInvite finds the usable invite of code and its active organization.
-func (s *Service) openInvite(ctx context.Context, r ports.Repos, code string) (domain.Invite, domain.Organization, error) {
+// openInvite finds the usable invite of code and its active organization, locking the
+// organization's row when lock is set.
+func (s *Service) openInvite(ctx context.Context, r ports.Repos, code string, lock bool) (domain.Invite, domain.Organization, error) {
 	if !domain.WellFormedSecret(code) {
 		return domain.Invite{}, domain.Organization{}, domain.ErrInviteNotFound
 	}
@@ -140,7 +147,11 @@ func (s *Service) openInvite(ctx context.Context, r ports.Repos, code string) (d
 	if !domain.SecretMatches(code, inv.CodeHash) {
 		return inv, domain.Organization{}, domain.ErrInviteNotFound
 	}
-	org, err := r.Organizations().Get(ctx, inv.OrganizationID)
+	get := r.Organizations().Get
+	if lock {
+		get = r.Organizations().GetForUpdate
+	}
+	org, err := get(ctx, inv.OrganizationID)
 	if errors.Is(err, domain.ErrOrganizationNotFound) || (err == nil && org.Status != domain.StatusActive) {
 		return inv, org, domain.ErrInviteNotFound
 	}

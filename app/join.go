@@ -11,7 +11,7 @@ import (
 // domain (see JoinOrganization): none unless the email is verified and not at a free mail
 // provider.
 func (s *Service) SuggestedOrganizations(ctx context.Context, p domain.Principal) ([]domain.Organization, error) {
-	d := domain.JoinableDomain(p.User)
+	d := joinDomain(p.User)
 	if d == "" {
 		return []domain.Organization{}, nil
 	}
@@ -45,7 +45,7 @@ func (s *Service) JoinOrganization(ctx context.Context, p domain.Principal, orgI
 // domain that is the caller's verified, non-free-mail email domain.
 func (s *Service) joinable(ctx context.Context, tx ports.Repos, p domain.Principal, org domain.Organization) error {
 	refused := &domain.Error{Code: domain.CodeForbidden, Message: "this organization cannot be joined with your verified email address"}
-	d := domain.JoinableDomain(p.User)
+	d := joinDomain(p.User)
 	if d == "" || org.Status != domain.StatusActive || !org.Settings.AllowPublicSignup {
 		return refused
 	}
@@ -59,4 +59,21 @@ func (s *Service) joinable(ctx context.Context, tx ports.Repos, p domain.Princip
 		}
 	}
 	return refused
+}
+
+// joinDomain is domain.JoinableDomain in the one form custom domains are stored in (see
+// NormalizeDomainName), so an address at "bücher.example" matches the verified
+// "xn--bcher-kva.example". The free mail check is repeated on that form: IDNA maps some
+// spellings (full-width letters, say) onto a free mail provider's name. "" when the user
+// may join by no domain.
+func joinDomain(u domain.User) string {
+	d := domain.JoinableDomain(u)
+	if d == "" {
+		return ""
+	}
+	ascii, err := NormalizeDomainName(d)
+	if err != nil || domain.FreeMailDomain(ascii) {
+		return ""
+	}
+	return ascii
 }

@@ -131,7 +131,8 @@ func (s *Service) RemoveMember(ctx context.Context, p domain.Principal, orgID, u
 
 // LeaveOrganization removes the caller from an organization; any member may leave, except
 // its last owner.
-// Errors: organization_not_found, member_not_found (not a member), last_owner.
+// Errors: organization_not_found, forbidden (not a member), member_not_found (a superadmin
+// who is not a member), last_owner.
 func (s *Service) LeaveOrganization(ctx context.Context, p domain.Principal, orgID int64) error {
 	return wrap("leave organization", s.changeMember(ctx, p, orgID, p.User.ID, "", nil))
 }

@@ -130,6 +130,9 @@ type statsJSON struct {
 }
 
 func (h *handlers) stats(c *gin.Context) {
+	if !h.checked(newInput(c), 0, "") {
+		return
+	}
 	st, err := h.svc.Stats(c.Request.Context(), principal(c))
 	if err != nil {
 		writeError(c, err)

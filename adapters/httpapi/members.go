@@ -139,6 +139,9 @@ func (h *handlers) joinOrganization(c *gin.Context) {
 }
 
 func (h *handlers) suggestedOrganizations(c *gin.Context) {
+	if !h.checked(newInput(c), 0, "") {
+		return
+	}
 	orgs, err := h.svc.SuggestedOrganizations(c.Request.Context(), principal(c))
 	if err != nil {
 		writeError(c, err)

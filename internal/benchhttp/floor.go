@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/textproto"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -20,8 +22,9 @@ import (
 const floorCommand = "floor"
 
 // runFloor serves the captured resolve answer from memory with bare Gin: no middleware, one
-// route on resolve's path, c.Data. No orgkit server can beat it on the same machine, so
-// orgkit's rate divided by this one is the share of the framework's best that orgkit keeps.
+// route on resolve's path, the captured headers and c.Data. No orgkit server can beat it on
+// the same machine, so orgkit's rate divided by this one is the share of the framework's
+// best that orgkit keeps; the two put the same bytes on the wire.
 // The http.Server has the orgkit binary's timeouts, so the two differ only in what runs
 // per request.
 func runFloor(args []string) error {
@@ -29,6 +32,8 @@ func runFloor(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
 	bodyFile := fs.String("body", "", "file holding the answer's body")
 	contentType := fs.String("content-type", "application/json; charset=utf-8", "the answer's Content-Type")
+	var headers headerFlags
+	fs.Var(&headers, "header", `a header of the answer, "Name: value" (repeatable)`)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -39,7 +44,17 @@ func runFloor(args []string) error {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	ct := *contentType
-	r.GET(resolvePath, func(c *gin.Context) { c.Data(http.StatusOK, ct, body) })
+	fixed := make(map[string][]string, len(headers)) // allocated once, as orgkit's are
+	for _, kv := range headers {
+		fixed[kv[0]] = []string{kv[1]}[:1:1]
+	}
+	r.GET(resolvePath, func(c *gin.Context) {
+		h := c.Writer.Header()
+		for name, v := range fixed {
+			h[name] = v
+		}
+		c.Data(http.StatusOK, ct, body)
+	})
 	srv := &http.Server{Addr: *addr, Handler: r, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
 		WriteTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
 
@@ -69,7 +84,11 @@ func startFloor(ctx context.Context, dir string, a answer) (*process, string, er
 	if err != nil {
 		return nil, "", err
 	}
-	p, err := start("floor", dir, self, baseEnv(), floorCommand, "-addr", addr, "-body", bodyFile, "-content-type", a.contentType)
+	args := []string{floorCommand, "-addr", addr, "-body", bodyFile, "-content-type", a.contentType}
+	for _, h := range a.headers {
+		args = append(args, "-header", h)
+	}
+	p, err := start("floor", dir, self, baseEnv(), args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -97,5 +116,25 @@ func checkFloor(ctx context.Context, base string, a answer) error {
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != a.contentType || string(got[:n]) != string(a.body) {
 		return fmt.Errorf("floor answers %d %q %q, not orgkit's %q %q", resp.StatusCode, resp.Header.Get("Content-Type"), got[:n], a.contentType, a.body)
 	}
+	for _, h := range a.headers {
+		name, value, _ := strings.Cut(h, ": ")
+		if resp.Header.Get(name) != value {
+			return fmt.Errorf("floor answers %s: %q, not orgkit's %q", name, resp.Header.Get(name), value)
+		}
+	}
+	return nil
+}
+
+// headerFlags are repeated -header "Name: value" flags, each kept as [canonical name, value].
+type headerFlags [][2]string
+
+func (h *headerFlags) String() string { return fmt.Sprint(*h) }
+
+func (h *headerFlags) Set(s string) error {
+	name, value, ok := strings.Cut(s, ": ")
+	if !ok || name == "" {
+		return fmt.Errorf("want \"Name: value\", not %q", s)
+	}
+	*h = append(*h, [2]string{textproto.CanonicalMIMEHeaderKey(name), value})
 	return nil
 }

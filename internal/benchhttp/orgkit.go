@@ -165,16 +165,16 @@ func (o *orgkit) stats(ctx context.Context) (resolveStats, error) {
 }
 
 // get fetches path without credentials: status, Content-Type and body.
-func (o *orgkit) get(ctx context.Context, path string) (int, string, []byte, error) {
+func (o *orgkit) get(ctx context.Context, path string) (int, http.Header, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, o.base+path, nil)
 	if err != nil {
-		return 0, "", nil, err
+		return 0, nil, nil, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, "", nil, err
+		return 0, nil, nil, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Content-Type"), body, err
+	return resp.StatusCode, resp.Header, body, err
 }

@@ -10,11 +10,18 @@ import (
 	"github.com/orgkit/orgkit/adapters/dnsverify/dnstest"
 )
 
-// answer is a 200 resolve answer captured from the server: the bytes the floor replays.
+// answer is a 200 resolve answer captured from the server: the bytes the floor replays, its
+// headers included, so both servers put the same bytes on the wire.
 type answer struct {
 	contentType string
+	headers     []string // "Name: value" of every header orgkit adds besides Content-Type
 	body        []byte
 }
+
+// replayedHeaders are the headers of orgkit's answer the floor sends too (Date and
+// Content-Length every Go server writes). X-Request-Id differs per request; the floor
+// sends the captured one, which has the same length.
+var replayedHeaders = []string{"Cache-Control", "Etag", "X-Request-Id"}
 
 // seed creates the organization and its verified custom domain through the public API, the
 // way a tenant would, and returns the answer resolve gives for both.
@@ -88,12 +95,19 @@ func verifiedDomain(ctx context.Context, o *orgkit, dns *dnstest.Server, tok str
 // capture resolves by param and insists on a 200 answer.
 func capture(ctx context.Context, o *orgkit, param, value string) (answer, error) {
 	path := resolvePath + "?" + url.Values{param: {value}}.Encode()
-	status, ct, body, err := o.get(ctx, path)
+	status, h, body, err := o.get(ctx, path)
 	if err != nil {
 		return answer{}, err
 	}
+	ct := h.Get("Content-Type")
 	if status != http.StatusOK || ct == "" {
 		return answer{}, fmt.Errorf("GET %s: %d %q: %s", path, status, ct, body)
 	}
-	return answer{contentType: ct, body: body}, nil
+	a := answer{contentType: ct, body: body}
+	for _, name := range replayedHeaders {
+		if v := h.Get(name); v != "" {
+			a.headers = append(a.headers, name+": "+v)
+		}
+	}
+	return a, nil
 }
