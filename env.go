@@ -159,8 +159,7 @@ func splitList(s string) []string {
 
 // checkMailEnv names the variable behind a mail setting New would refuse.
 func checkMailEnv(cfg Config) error {
-	k := &Kit{cfg: cfg}
-	if _, err := k.invitationsConfig(); err != nil {
+	if _, err := invitationsOf(cfg); err != nil {
 		return fmt.Errorf("ORGKIT_INVITE_URL must be an absolute http(s) URL containing {token}, not %q", cfg.Invitations.URL)
 	}
 	if cfg.Mail.SMTPURL == "" {
@@ -169,7 +168,7 @@ func checkMailEnv(cfg Config) error {
 	if cfg.Mail.From == "" {
 		return fmt.Errorf("ORGKIT_MAIL_FROM is required with ORGKIT_SMTP_URL")
 	}
-	if _, err := k.mailer(); err != nil {
+	if _, err := mailerOf(cfg); err != nil {
 		return fmt.Errorf("ORGKIT_SMTP_URL or ORGKIT_MAIL_FROM: %w", err)
 	}
 	return nil

@@ -37,14 +37,14 @@ type InvitationsConfig struct {
 	TTL time.Duration
 }
 
-// mailer is what sends the outbox's mail: the host's Mailer, SMTP, or the log.
-func (k *Kit) mailer() (ports.Mailer, error) {
-	mc := k.cfg.Mail
+// mailerOf is what sends the outbox's mail: the host's Mailer, SMTP, or the log.
+func mailerOf(cfg Config) (ports.Mailer, error) {
+	mc := cfg.Mail
 	switch {
 	case mc.Mailer != nil:
 		return mc.Mailer, nil
 	case mc.SMTPURL == "":
-		return mail.NewLog(k.cfg.Logger, mc.LogText), nil
+		return mail.NewLog(cfg.Logger, mc.LogText), nil
 	case mc.From == "":
 		return nil, fmt.Errorf("Config.Mail.From is required with Config.Mail.SMTPURL")
 	}
@@ -55,9 +55,9 @@ func (k *Kit) mailer() (ports.Mailer, error) {
 	return m, nil
 }
 
-// invitationsConfig checks the invitation link template.
-func (k *Kit) invitationsConfig() (app.InvitationsConfig, error) {
-	ic := k.cfg.Invitations
+// invitationsOf checks the invitation link template.
+func invitationsOf(cfg Config) (app.InvitationsConfig, error) {
+	ic := cfg.Invitations
 	if ic.URL != "" {
 		u, err := url.Parse(ic.URL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.Contains(ic.URL, "{token}") {

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 )
 
 // mailReplica is one orgkit process on url sending mail to smtp, serving its API.
-func mailReplica(t *testing.T, url string, smtp *smtptest.Server) (*orgkit.Kit, *httptest.Server) {
+func mailReplica(t *testing.T, url string, smtp *smtptest.Server, hooks orgkit.Hooks) (*orgkit.Kit, *httptest.Server) {
 	t.Helper()
 	db, err := gormstore.OpenDB(context.Background(), url, gormstore.WithMaxConns(4))
 	if err != nil {
@@ -30,10 +31,10 @@ func mailReplica(t *testing.T, url string, smtp *smtptest.Server) (*orgkit.Kit, 
 		}
 	})
 	k, err := orgkit.New(context.Background(), orgkit.Config{DB: db, Auth: orgkit.AuthConfig{HS256Secret: secret},
-		SuperadminEmails: []string{"ops@example.com"},
-		Mail:             orgkit.MailConfig{SMTPURL: smtp.URL("", ""), From: "Example <no-reply@example.com>"},
-		Invitations:      orgkit.InvitationsConfig{URL: "https://app.example.com/invitations/{token}"},
-		Domains:          orgkit.DomainsConfig{Recheck: orgkit.RecheckConfig{Disabled: true}}})
+		SuperadminEmails: []string{"ops@example.com"}, Hooks: hooks,
+		Mail:        orgkit.MailConfig{SMTPURL: smtp.URL("", ""), From: "Example <no-reply@example.com>"},
+		Invitations: orgkit.InvitationsConfig{URL: "https://app.example.com/invitations/{token}"},
+		Domains:     orgkit.DomainsConfig{Recheck: orgkit.RecheckConfig{Disabled: true}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +69,13 @@ func TestKit_InviteAColleagueEndToEnd(t *testing.T) {
 	for _, d := range gormtest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
 			smtp := smtptest.Start(t)
-			k, srv := mailReplica(t, gormtest.URL(t, d), smtp)
+			var mu sync.Mutex
+			var committed []string
+			k, srv := mailReplica(t, gormtest.URL(t, d), smtp, orgkit.Hooks{AfterCommit: func(_ context.Context, e orgkit.Event) {
+				mu.Lock()
+				defer mu.Unlock()
+				committed = append(committed, e.Action)
+			}})
 			run(t, k)
 			ops := mint(t, "ops", "ops@example.com")
 			status, body := call(t, srv, "POST", "/v1/organizations", ops, `{"name":"Acme Clinic","slug":"acme"}`)
@@ -100,6 +107,11 @@ func TestKit_InviteAColleagueEndToEnd(t *testing.T) {
 			if status != 200 || len(body["data"].([]any)) != 2 {
 				t.Fatalf("members: %d %v", status, body)
 			}
+			mu.Lock()
+			defer mu.Unlock()
+			if got := strings.Join(committed, ","); got != "organization.created,invitation.created,invitation.accepted" {
+				t.Fatalf("AfterCommit saw %s", got)
+			}
 		})
 	}
 }
@@ -111,7 +123,7 @@ func TestKit_OutboxSurvivesACrashAndSendsOnce(t *testing.T) {
 		t.Run(string(d), func(t *testing.T) {
 			smtp := smtptest.Start(t)
 			url := gormtest.URL(t, d)
-			_, srv := mailReplica(t, url, smtp) // never runs its background work
+			_, srv := mailReplica(t, url, smtp, orgkit.Hooks{}) // never runs its background work
 			ops := mint(t, "ops", "ops@example.com")
 			status, body := call(t, srv, "POST", "/v1/organizations", ops, `{"name":"Acme","slug":"acme"}`)
 			if status != 201 {
@@ -130,7 +142,7 @@ func TestKit_OutboxSurvivesACrashAndSendsOnce(t *testing.T) {
 				t.Fatalf("%d mails sent without Run", got)
 			}
 			for range 2 {
-				k, _ := mailReplica(t, url, smtp)
+				k, _ := mailReplica(t, url, smtp, orgkit.Hooks{})
 				run(t, k)
 			}
 			smtp.Wait(t, n, 15*time.Second)

@@ -203,10 +203,10 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	}
 	k.limiter = deps.Limiter
 	deps.DNS, deps.Cache = k.dnsResolver(), k.resolveCache()
-	if deps.Mailer, err = k.mailer(); err != nil {
+	if deps.Mailer, err = mailerOf(cfg); err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}
-	invitations, err := k.invitationsConfig()
+	invitations, err := invitationsOf(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}

@@ -31,11 +31,8 @@ func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int
 	}
 	var m domain.Membership
 	err = s.do(ctx, func(tx ports.Repos) error {
-		u, err := tx.Users().GetByVerifiedEmail(ctx, email)
-		if err != nil {
-			return err
-		}
-		m, err = s.addMember(ctx, tx, p, orgID, u.ID, role, domain.ActionMemberConnect, domain.AuditMemberConnected)
+		find := func() (int64, error) { u, err := tx.Users().GetByVerifiedEmail(ctx, email); return u.ID, err }
+		m, err = s.addMember(ctx, tx, p, orgID, find, role, domain.ActionMemberConnect, domain.AuditMemberConnected)
 		return err
 	})
 	return m, quota, wrap("connect user", err)
@@ -59,16 +56,10 @@ func (s *Service) ListMembers(ctx context.Context, p domain.Principal, orgID int
 // Errors: organization_not_found, forbidden (not a manager, or a role above the caller's;
 // only owners give owner), validation_error, user_not_found, user_already_connected.
 func (s *Service) AddMember(ctx context.Context, p domain.Principal, orgID, userID int64, role domain.Role) (domain.Member, error) {
-	// Authorized before the user is looked up, so an outsider learns nothing about user ids.
-	if _, _, err := s.Authorize(ctx, p, orgID, domain.ActionMemberManage); err != nil {
-		return domain.Member{}, err
-	}
 	var m domain.Member
 	err := s.do(ctx, func(tx ports.Repos) error {
-		if _, err := tx.Users().Get(ctx, userID); err != nil {
-			return err
-		}
-		if _, err := s.addMember(ctx, tx, p, orgID, userID, role, domain.ActionMemberManage, domain.AuditMemberAdded); err != nil {
+		find := func() (int64, error) { _, err := tx.Users().Get(ctx, userID); return userID, err }
+		if _, err := s.addMember(ctx, tx, p, orgID, find, role, domain.ActionMemberManage, domain.AuditMemberAdded); err != nil {
 			return err
 		}
 		var err error
@@ -78,9 +69,14 @@ func (s *Service) AddMember(ctx context.Context, p domain.Principal, orgID, user
 	return m, wrap("add member", err)
 }
 
-// addMember authorizes p for action, checks the role p gives, and adds the membership.
-func (s *Service) addMember(ctx context.Context, tx ports.Repos, p domain.Principal, orgID, userID int64, role domain.Role, action domain.Action, audit string) (domain.Membership, error) {
+// addMember authorizes p for action, then finds the user to add (so an outsider learns
+// nothing about which users exist), checks the role p gives, and adds the membership.
+func (s *Service) addMember(ctx context.Context, tx ports.Repos, p domain.Principal, orgID int64, find func() (int64, error), role domain.Role, action domain.Action, audit string) (domain.Membership, error) {
 	org, actor, err := s.authorize(ctx, tx, p, orgID, action, false)
+	if err != nil {
+		return domain.Membership{}, err
+	}
+	userID, err := find()
 	if err != nil {
 		return domain.Membership{}, err
 	}

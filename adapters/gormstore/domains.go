@@ -1,10 +1,8 @@
 package gormstore
 
 import (
-	"cmp"
 	"context"
 	"errors"
-	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -162,23 +160,10 @@ func (r domainRepo) ByName(ctx context.Context, name string) ([]domain.CustomDom
 	return domainsToDomain(rows), nil
 }
 
-// ClaimDue moves the due rows' next check in the same statement that selects them. On
-// Postgres, SKIP LOCKED lets concurrent claims pass each other's rows instead of waiting
-// and then claiming them again; SQLite has one writer at a time.
+// ClaimDue: see claimDue.
 func (r domainRepo) ClaimDue(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.CustomDomain, error) {
-	lock := ""
-	if r.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
-	var rows []domainRow
-	err := r.db.WithContext(ctx).Raw(`UPDATE orgkit_domains SET next_check_at = ? WHERE id IN (
-		SELECT id FROM orgkit_domains WHERE next_check_at IS NOT NULL AND next_check_at <= ?
-		ORDER BY next_check_at, id LIMIT ?`+lock+`) RETURNING *`, leaseUntil.UTC(), now.UTC(), limit).Scan(&rows).Error
-	if err != nil {
-		return nil, dbErr("claim due domains", err)
-	}
-	slices.SortFunc(rows, func(a, b domainRow) int { return cmp.Compare(a.ID, b.ID) })
-	return domainsToDomain(rows), nil
+	rows, err := claimDue(ctx, repos(r), "orgkit_domains", "next_check_at", now, leaseUntil, limit, func(d domainRow) int64 { return d.ID })
+	return domainsToDomain(rows), err
 }
 
 func (r domainRepo) PublicOrganization(ctx context.Context, name string) (domain.PublicOrganization, error) {

@@ -1,9 +1,7 @@
 package gormstore
 
 import (
-	"cmp"
 	"context"
-	"slices"
 	"time"
 
 	"github.com/orgkit/orgkit/domain"
@@ -67,21 +65,12 @@ func (r outboxRepo) Add(ctx context.Context, item domain.OutboxItem) (domain.Out
 	return row.toDomain(), nil
 }
 
-// ClaimDue moves the due items' next attempt in the same statement that selects them, as
-// domainRepo.ClaimDue does: SKIP LOCKED on Postgres, one writer at a time on SQLite.
+// ClaimDue: see claimDue.
 func (r outboxRepo) ClaimDue(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.OutboxItem, error) {
-	lock := ""
-	if r.dialect == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
-	var rows []outboxRow
-	err := r.db.WithContext(ctx).Raw(`UPDATE orgkit_outbox SET next_attempt_at = ? WHERE id IN (
-		SELECT id FROM orgkit_outbox WHERE next_attempt_at IS NOT NULL AND next_attempt_at <= ?
-		ORDER BY next_attempt_at, id LIMIT ?`+lock+`) RETURNING *`, leaseUntil.UTC(), now.UTC(), limit).Scan(&rows).Error
+	rows, err := claimDue(ctx, repos(r), "orgkit_outbox", "next_attempt_at", now, leaseUntil, limit, func(o outboxRow) int64 { return o.ID })
 	if err != nil {
-		return nil, dbErr("claim due outbox items", err)
+		return nil, err
 	}
-	slices.SortFunc(rows, func(a, b outboxRow) int { return cmp.Compare(a.ID, b.ID) })
 	out := make([]domain.OutboxItem, 0, len(rows))
 	for _, row := range rows {
 		out = append(out, row.toDomain())

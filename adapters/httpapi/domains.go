@@ -41,18 +41,9 @@ type verificationJSON struct {
 var domainServerFields = []string{"id", "organization_id", "status", "failure_reason", "verification_token",
 	"verified_at", "last_check_at", "created_at", "updated_at"}
 
-// orgAndDomain reads the :id and, when the route has one, :domainId path parameters.
-func orgAndDomain(in *input) (int64, int64) {
-	orgID := in.orgID()
-	if in.c.Param("domainId") == "" {
-		return orgID, 0
-	}
-	return orgID, in.pathID("domainId")
-}
-
 func (h *handlers) listDomains(c *gin.Context) {
 	in := newInput(c)
-	orgID, _ := orgAndDomain(in)
+	orgID, _ := in.orgAnd("domainId")
 	if !h.checked(in, orgID, domain.ActionDomainRead) {
 		return
 	}
@@ -70,7 +61,7 @@ func (h *handlers) listDomains(c *gin.Context) {
 
 func (h *handlers) addDomain(c *gin.Context) {
 	in := newInput(c)
-	orgID, _ := orgAndDomain(in)
+	orgID, _ := in.orgAnd("domainId")
 	var nd app.NewDomain
 	in.body(func(o *object) {
 		required(o, "domain", wantString, &nd.Name)
@@ -91,7 +82,7 @@ func (h *handlers) addDomain(c *gin.Context) {
 
 func (h *handlers) verifyDomain(c *gin.Context) {
 	in := newInput(c)
-	orgID, domainID := orgAndDomain(in)
+	orgID, domainID := in.orgAnd("domainId")
 	if !h.checked(in, orgID, domain.ActionDomainManage) {
 		return
 	}
@@ -108,7 +99,7 @@ func (h *handlers) verifyDomain(c *gin.Context) {
 
 func (h *handlers) deleteDomain(c *gin.Context) {
 	in := newInput(c)
-	orgID, domainID := orgAndDomain(in)
+	orgID, domainID := in.orgAnd("domainId")
 	if !h.checked(in, orgID, domain.ActionDomainManage) {
 		return
 	}

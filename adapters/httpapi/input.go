@@ -89,6 +89,16 @@ func (in *input) orgID() int64 {
 	return n
 }
 
+// orgAnd reads the organization id (:id) and, when the route has it, the id of the path
+// parameter name (such as :domainId); 0 when the route has none.
+func (in *input) orgAnd(name string) (int64, int64) {
+	orgID := in.orgID()
+	if in.c.Param(name) == "" {
+		return orgID, 0
+	}
+	return orgID, in.pathID(name)
+}
+
 // pathID reads a positive integer path parameter (see parseID).
 func (in *input) pathID(name string) int64 {
 	n, ok := parseID(in.c.Param(name))

@@ -28,12 +28,6 @@ func toInvitationJSON(i domain.Invitation) invitationJSON {
 		CreatedAt: timestamp(i.CreatedAt), UpdatedAt: timestamp(i.UpdatedAt)}
 }
 
-// orgAndInvitation reads the :id and :invitationId path parameters.
-func orgAndInvitation(in *input) (int64, int64) {
-	orgID := in.orgID()
-	return orgID, in.pathID("invitationId")
-}
-
 func (h *handlers) createInvitation(c *gin.Context) {
 	in := newInput(c)
 	orgID := in.orgID()
@@ -87,7 +81,7 @@ func (h *handlers) listInvitations(c *gin.Context) {
 
 func (h *handlers) resendInvitation(c *gin.Context) {
 	in := newInput(c)
-	orgID, id := orgAndInvitation(in)
+	orgID, id := in.orgAnd("invitationId")
 	if !h.checked(in, orgID, domain.ActionInviteManage) {
 		return
 	}
@@ -101,7 +95,7 @@ func (h *handlers) resendInvitation(c *gin.Context) {
 
 func (h *handlers) revokeInvitation(c *gin.Context) {
 	in := newInput(c)
-	orgID, id := orgAndInvitation(in)
+	orgID, id := in.orgAnd("invitationId")
 	if !h.checked(in, orgID, domain.ActionInviteManage) {
 		return
 	}

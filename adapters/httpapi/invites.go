@@ -114,8 +114,7 @@ func (h *handlers) listInvites(c *gin.Context) {
 
 func (h *handlers) updateInvite(c *gin.Context) {
 	in := newInput(c)
-	orgID := in.orgID()
-	id := in.pathID("inviteId")
+	orgID, id := in.orgAnd("inviteId")
 	var p domain.InvitePatch
 	in.body(func(o *object) {
 		o.nonNull("disabled")

@@ -26,15 +26,6 @@ func joinedJSON(m domain.Membership) gin.H {
 	return gin.H{"data": gin.H{"organization_id": m.OrganizationID, "role": m.Role}}
 }
 
-// orgAndUser reads the :id and, when the route has one, :userId path parameters.
-func orgAndUser(in *input) (int64, int64) {
-	orgID := in.orgID()
-	if in.c.Param("userId") == "" {
-		return orgID, 0
-	}
-	return orgID, in.pathID("userId")
-}
-
 func (h *handlers) listMembers(c *gin.Context) {
 	in := newInput(c)
 	orgID := in.orgID()
@@ -88,7 +79,7 @@ func (h *handlers) addMember(c *gin.Context) {
 
 func (h *handlers) updateMember(c *gin.Context) {
 	in := newInput(c)
-	orgID, userID := orgAndUser(in)
+	orgID, userID := in.orgAnd("userId")
 	var role domain.Role
 	in.body(func(o *object) {
 		if required(o, "role", wantString, &role) {
@@ -108,7 +99,7 @@ func (h *handlers) updateMember(c *gin.Context) {
 
 func (h *handlers) removeMember(c *gin.Context) {
 	in := newInput(c)
-	orgID, userID := orgAndUser(in)
+	orgID, userID := in.orgAnd("userId")
 	if !h.checked(in, orgID, domain.ActionMemberManage) {
 		return
 	}

@@ -24,19 +24,10 @@ func toAPIKeyJSON(k domain.APIKey) apiKeyJSON {
 		CreatedAt: timestamp(k.CreatedAt), UpdatedAt: timestamp(k.UpdatedAt)}
 }
 
-// orgAndKey reads the :id and, when the route has one, :keyId path parameters.
-func orgAndKey(in *input) (int64, int64) {
-	orgID := in.orgID()
-	if in.c.Param("keyId") == "" {
-		return orgID, 0
-	}
-	return orgID, in.pathID("keyId")
-}
-
 func (h *handlers) revealAPIKeys(c *gin.Context) {
 	c.Header("Cache-Control", "no-store") // on errors too: nothing on this path may be cached
 	in := newInput(c)
-	orgID, _ := orgAndKey(in)
+	orgID, _ := in.orgAnd("keyId")
 	if !h.checked(in, orgID, domain.ActionVaultReveal) {
 		return
 	}
@@ -57,7 +48,7 @@ func (h *handlers) revealAPIKeys(c *gin.Context) {
 
 func (h *handlers) createAPIKey(c *gin.Context) {
 	in := newInput(c)
-	orgID, _ := orgAndKey(in)
+	orgID, _ := in.orgAnd("keyId")
 	var key app.NewAPIKey
 	in.body(func(o *object) {
 		required(o, "title", wantString, &key.Title)
@@ -78,7 +69,7 @@ func (h *handlers) createAPIKey(c *gin.Context) {
 
 func (h *handlers) updateAPIKey(c *gin.Context) {
 	in := newInput(c)
-	orgID, keyID := orgAndKey(in)
+	orgID, keyID := in.orgAnd("keyId")
 	var patch app.APIKeyPatch
 	in.body(func(o *object) {
 		o.nonNull("title", "service", "api_key")
@@ -102,7 +93,7 @@ func (h *handlers) updateAPIKey(c *gin.Context) {
 
 func (h *handlers) deleteAPIKey(c *gin.Context) {
 	in := newInput(c)
-	orgID, keyID := orgAndKey(in)
+	orgID, keyID := in.orgAnd("keyId")
 	if !h.checked(in, orgID, domain.ActionVaultManage) {
 		return
 	}
