@@ -30,8 +30,8 @@ build: ## bin/orgkit
 bench: ## speed and memory targets
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
-bench-http: ## resolve over HTTP under wrk vs a bare-Gin floor, and the negative-cache check (installs wrk when missing; flags: BENCH_HTTP_FLAGS)
+bench-http: ## issue 10's targets over HTTP under wrk vs a bare-Gin floor, on SQLite and on a fresh database of the Postgres at ORGKIT_BENCH_POSTGRES_DSN or PG_DSN (installs wrk when missing; flags: BENCH_HTTP_FLAGS, e.g. -pg=off)
 	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && trap 'exit 130' INT TERM && \
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o "$$dir/orgkit" ./cmd/orgkit && \
-	$(GO) run ./internal/benchhttp -bin "$$dir/orgkit" $(BENCH_HTTP_FLAGS)
+	$(GO) run ./internal/benchhttp -bin "$$dir/orgkit" -pg "$${ORGKIT_BENCH_POSTGRES_DSN:-$(PG_DSN)}" $(BENCH_HTTP_FLAGS)

@@ -60,6 +60,13 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 	if cfg.Auth.AssumeEmailVerified, err = strconv.ParseBool(env("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED", "false")); err != nil {
 		return Config{}, fmt.Errorf("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED must be true or false, not %q", getenv("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED"))
 	}
+	if v := getenv("ORGKIT_ACCESS_CACHE_TTL"); v != "" {
+		ttl, err := time.ParseDuration(v)
+		if err != nil || ttl < 0 {
+			return Config{}, fmt.Errorf("ORGKIT_ACCESS_CACHE_TTL must be a duration such as 2s, or 0 to turn the cache off, not %q", v)
+		}
+		cfg.AccessCache = AccessCacheConfig{TTL: ttl, Disabled: ttl == 0}
+	}
 	maxConns, err := strconv.Atoi(env("ORGKIT_DB_MAX_CONNS", strconv.Itoa(gormstore.DefaultMaxConns)))
 	if err != nil || maxConns < 1 {
 		return Config{}, fmt.Errorf("ORGKIT_DB_MAX_CONNS must be a positive integer, not %q", getenv("ORGKIT_DB_MAX_CONNS"))

@@ -346,3 +346,9 @@ func ExampleInvitationsConfig() {
 		TTL: 3 * 24 * time.Hour,
 	}}
 }
+
+// AccessCacheConfig shortens how long a replica may act on a role another replica changed
+// when the Redis invalidation is lost; Disabled makes every request read the database.
+func ExampleAccessCacheConfig() {
+	_ = orgkit.Config{DB: hostPool(), AccessCache: orgkit.AccessCacheConfig{TTL: time.Second}}
+}

@@ -27,6 +27,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/orgkit/orgkit/adapters/auth"
+	"github.com/orgkit/orgkit/adapters/cache"
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/httpapi"
 	"github.com/orgkit/orgkit/adapters/ratelimit"
@@ -76,6 +77,19 @@ type Config struct {
 	Mail MailConfig
 	// Invitations configures email invitations: their link and lifetime.
 	Invitations InvitationsConfig
+	// AccessCache configures the in-process cache of callers, their roles and organizations
+	// that lets an authenticated read make no query.
+	AccessCache AccessCacheConfig
+}
+
+// AccessCacheConfig configures the access cache. A change drops what it touched at once in
+// the process that made it and, through Redis pub/sub when Redis is set and Run runs, on
+// every replica; TTL bounds how long another replica may still act on what it read before
+// (a removed member, a demoted admin, a suspended organization, a revoked superadmin) when
+// that message is lost or nobody runs Run.
+type AccessCacheConfig struct {
+	TTL      time.Duration // 0: 2 seconds
+	Disabled bool          // every request reads the database
 }
 
 // DomainsConfig configures custom domains. Every field is optional.
@@ -210,11 +224,21 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}
+	if cfg.Redis != nil {
+		deps.Bus = cache.NewRedisBus(cfg.Redis, cfg.RedisKeyPrefix+"invalidate")
+	}
 	k.svc = app.New(deps, app.Config{SuperadminEmails: cfg.SuperadminEmails, Policy: policy, Hooks: k.appHooks(),
 		Domains: k.domainsConfig(), Resolve: app.ResolveConfig{TTL: cfg.Resolve.CacheTTL, NegativeTTL: cfg.Resolve.NegativeTTL},
-		Invitations: invitations})
+		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache)})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining})
 	return k, nil
+}
+
+func accessCacheTTL(c AccessCacheConfig) time.Duration {
+	if c.Disabled {
+		return -1
+	}
+	return c.TTL
 }
 
 // newVerifier checks tokens as cfg says; with no key source at all (an operator command
@@ -323,13 +347,19 @@ func (k *Kit) Ready(ctx context.Context) error {
 }
 
 // Run does orgkit's background work until ctx ends, then returns nil; New starts none. It
-// checks custom domains again on the schedule of Config.Domains.Recheck, and delivers the
-// outbox (invitation mail) as soon as a change commits and again every OutboxPollEvery.
+// checks custom domains again on the schedule of Config.Domains.Recheck, delivers the
+// outbox (invitation mail) as soon as a change commits and again every OutboxPollEvery, and,
+// with Redis, applies the other replicas' access cache invalidations as they come.
 // Replicas running it on one database each check a due domain, and send a mail, once.
 func (k *Kit) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { k.recheckLoop(ctx) })
 	wg.Go(func() { k.outboxLoop(ctx) })
+	wg.Go(func() {
+		if err := k.svc.FollowInvalidations(ctx); err != nil {
+			k.cfg.Logger.ErrorContext(ctx, "access cache invalidations stopped; other replicas' changes arrive within the TTL", slog.Any("error", err))
+		}
+	})
 	wg.Wait()
 	return nil
 }

@@ -41,7 +41,7 @@ func (s *Service) record(ctx context.Context, tx ports.Repos, p *domain.Principa
 // take their defaults.
 // Errors: organization_not_found, forbidden, validation_error.
 func (s *Service) ListAuditLogs(ctx context.Context, p domain.Principal, orgID int64, q domain.AuditQuery) (domain.Page[domain.AuditRecord], error) {
-	if _, _, err := s.authorize(ctx, s.uow, p, orgID, domain.ActionAuditRead, false); err != nil {
+	if _, _, err := s.authorizeRead(ctx, p, orgID, domain.ActionAuditRead); err != nil {
 		return domain.Page[domain.AuditRecord]{}, err
 	}
 	q.OrganizationID = &orgID

@@ -72,7 +72,7 @@ func (s *Service) VerificationOf(d domain.CustomDomain) Verification {
 // ListDomains returns an organization's custom domains, in the order they were added.
 // Errors: organization_not_found, forbidden.
 func (s *Service) ListDomains(ctx context.Context, p domain.Principal, orgID int64) ([]domain.CustomDomain, error) {
-	if _, _, err := s.authorize(ctx, s.uow, p, orgID, domain.ActionDomainRead, false); err != nil {
+	if _, _, err := s.authorizeRead(ctx, p, orgID, domain.ActionDomainRead); err != nil {
 		return nil, err
 	}
 	ds, err := s.uow.Domains().List(ctx, orgID)

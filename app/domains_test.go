@@ -41,11 +41,11 @@ func TestNormalizeDomainName(t *testing.T) {
 
 func TestAddDomain_ValidatesAfterAuthorizing(t *testing.T) {
 	d := newDeps(t, app.Config{}, withDNSAndCache)
-	d.store.role(10, 2, domain.RoleMember)
+	d.store.readRole(10, 2, domain.RoleMember)
 	if _, err := d.svc.AddDomain(context.Background(), member, 10, app.NewDomain{Name: "not a domain", Type: "x"}); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("a member: %v", err)
 	}
-	d.store.role(10, 2, domain.RoleAdmin)
+	d.store.readRole(10, 2, domain.RoleAdmin)
 	_, err := d.svc.AddDomain(context.Background(), member, 10, app.NewDomain{Name: "localhost", Type: "shop"})
 	var e *domain.Error
 	if !errors.As(err, &e) || e.Code != domain.CodeValidation || len(e.Details) != 2 {
@@ -55,7 +55,7 @@ func TestAddDomain_ValidatesAfterAuthorizing(t *testing.T) {
 
 func TestAddDomain_CreatesAndDropsTheNegativeEntry(t *testing.T) {
 	d := newDeps(t, app.Config{}, withDNSAndCache)
-	d.store.role(10, 2, domain.RoleAdmin)
+	d.store.readRole(10, 2, domain.RoleAdmin)
 	d.tx.role(10, 2, domain.RoleAdmin)
 	d.tx.doms.EXPECT().List(gomock.Any(), int64(10)).Return(nil, nil)
 	created := d.tx.doms.EXPECT().Create(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, c domain.CustomDomain) (domain.CustomDomain, error) {
@@ -80,7 +80,7 @@ func TestAddDomain_CreatesAndDropsTheNegativeEntry(t *testing.T) {
 // inside a transaction.
 func TestVerifyDomain_LooksUpOutsideTheTransaction(t *testing.T) {
 	d := newDeps(t, app.Config{}, withDNSAndCache)
-	d.store.role(10, 2, domain.RoleAdmin)
+	d.store.readRole(10, 2, domain.RoleAdmin)
 	d.store.doms.EXPECT().Get(gomock.Any(), int64(10), int64(5)).Return(pendingDomain, nil)
 	d.allowed()
 	d.dns.EXPECT().LookupTXT(gomock.Any(), "_orgkit-verification.clinic.example.com").DoAndReturn(func(context.Context, string) ([]string, error) {
@@ -102,16 +102,16 @@ func TestVerifyDomain_LooksUpOutsideTheTransaction(t *testing.T) {
 
 func TestVerifyDomain_RefusalsSpendNoLookup(t *testing.T) {
 	d := newDeps(t, app.Config{}, withDNSAndCache) // no LookupTXT expected
-	d.store.role(10, 2, domain.RoleViewer)
+	d.store.readRole(10, 2, domain.RoleViewer)
 	if _, _, err := d.svc.VerifyDomain(context.Background(), member, 10, 5); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("a viewer: %v", err)
 	}
-	d.store.role(10, 2, domain.RoleAdmin)
+	d.store.readRole(10, 2, domain.RoleAdmin)
 	d.store.doms.EXPECT().Get(gomock.Any(), int64(10), int64(6)).Return(domain.CustomDomain{}, domain.ErrDomainNotFound)
 	if _, _, err := d.svc.VerifyDomain(context.Background(), member, 10, 6); !errors.Is(err, domain.ErrDomainNotFound) {
 		t.Fatalf("unknown domain: %v", err)
 	}
-	d.store.role(10, 2, domain.RoleAdmin)
+	d.store.readRole(10, 2, domain.RoleAdmin)
 	d.store.doms.EXPECT().Get(gomock.Any(), int64(10), int64(5)).Return(pendingDomain, nil)
 	d.limiter.EXPECT().Allow(gomock.Any(), gomock.Any(), domain.LimitVerifyDomain).Return(domain.Quota{Allowed: false}, nil)
 	if _, _, err := d.svc.VerifyDomain(context.Background(), member, 10, 5); domain.CodeOf(err) != domain.CodeRateLimited {
@@ -121,7 +121,7 @@ func TestVerifyDomain_RefusalsSpendNoLookup(t *testing.T) {
 
 func TestVerifyDomain_ResolverErrorIsAnOutcome(t *testing.T) {
 	d := newDeps(t, app.Config{}, withDNSAndCache)
-	d.store.role(10, 2, domain.RoleOwner)
+	d.store.readRole(10, 2, domain.RoleOwner)
 	d.store.doms.EXPECT().Get(gomock.Any(), int64(10), int64(5)).Return(pendingDomain, nil)
 	d.allowed()
 	d.dns.EXPECT().LookupTXT(gomock.Any(), gomock.Any()).Return(nil, errors.New("i/o timeout"))
@@ -190,14 +190,14 @@ func TestRecheckDomain_UnknownName(t *testing.T) {
 
 func TestAddDomain_AtMostFiftyAndNamesWhoseTXTHostFits(t *testing.T) {
 	d := newDeps(t, app.Config{}, withDNSAndCache)
-	d.store.role(10, 2, domain.RoleAdmin)
+	d.store.readRole(10, 2, domain.RoleAdmin)
 	d.tx.role(10, 2, domain.RoleAdmin)
 	d.tx.doms.EXPECT().List(gomock.Any(), int64(10)).Return(make([]domain.CustomDomain, domain.MaxDomainsPerOrganization), nil)
 	_, err := d.svc.AddDomain(context.Background(), member, 10, app.NewDomain{Name: "clinic.example.com", Type: "clinic"})
 	if domain.CodeOf(err) != domain.CodeValidation || !strings.Contains(err.Error(), "at most 50") {
 		t.Fatalf("the 51st domain: %v", err)
 	}
-	d.store.role(10, 2, domain.RoleAdmin)
+	d.store.readRole(10, 2, domain.RoleAdmin)
 	long := strings.Repeat(strings.Repeat("a", 60)+".", 3) + strings.Repeat("b", 50) + ".com" // 237 characters
 	if _, err := d.svc.AddDomain(context.Background(), member, 10, app.NewDomain{Name: long, Type: "clinic"}); domain.CodeOf(err) != domain.CodeValidation {
 		t.Fatalf("a name whose TXT host exceeds 253 characters: %v", err)

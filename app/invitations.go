@@ -153,7 +153,7 @@ func (s *Service) mailInvitation(ctx context.Context, tx ports.Repos, p domain.P
 // ListInvitations returns one page of an organization's invitations, newest first.
 // Errors: organization_not_found, forbidden, validation_error.
 func (s *Service) ListInvitations(ctx context.Context, p domain.Principal, orgID int64, q domain.InvitationQuery) (domain.Page[domain.Invitation], error) {
-	if _, _, err := s.authorize(ctx, s.uow, p, orgID, domain.ActionInviteManage, false); err != nil {
+	if _, _, err := s.authorizeRead(ctx, p, orgID, domain.ActionInviteManage); err != nil {
 		return domain.Page[domain.Invitation]{}, err
 	}
 	q, err := q.Normalize()

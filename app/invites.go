@@ -53,7 +53,7 @@ func (s *Service) CreateInvite(ctx context.Context, p domain.Principal, orgID in
 // ListInvites returns an organization's invite links, newest first, to its managers.
 // Errors: organization_not_found, forbidden.
 func (s *Service) ListInvites(ctx context.Context, p domain.Principal, orgID int64) ([]domain.Invite, error) {
-	if _, _, err := s.authorize(ctx, s.uow, p, orgID, domain.ActionInviteManage, false); err != nil {
+	if _, _, err := s.authorizeRead(ctx, p, orgID, domain.ActionInviteManage); err != nil {
 		return nil, err
 	}
 	invs, err := s.uow.Invites().List(ctx, orgID)

@@ -41,7 +41,7 @@ func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int
 // ListMembers returns one page of an organization's members to any member.
 // Errors: organization_not_found, forbidden, validation_error.
 func (s *Service) ListMembers(ctx context.Context, p domain.Principal, orgID int64, q domain.MemberQuery) (domain.Page[domain.Member], error) {
-	if _, _, err := s.authorize(ctx, s.uow, p, orgID, domain.ActionMemberRead, false); err != nil {
+	if _, _, err := s.authorizeRead(ctx, p, orgID, domain.ActionMemberRead); err != nil {
 		return domain.Page[domain.Member]{}, err
 	}
 	q, err := q.Normalize()
@@ -211,12 +211,25 @@ func (s *Service) applyMemberChange(ctx context.Context, tx ports.Repos, orgID, 
 
 // Me returns the caller with the ids of their organizations.
 func (s *Service) Me(ctx context.Context, p domain.Principal) (domain.Me, error) {
-	u, err := s.uow.Users().Get(ctx, p.User.ID)
-	if err != nil {
-		return domain.Me{}, wrap("me", err)
+	c := s.cached()
+	gen := c.generation()
+	u, ok := c.userByID(p.User.ID)
+	if !ok {
+		var err error
+		if u, err = s.uow.Users().Get(ctx, p.User.ID); err != nil {
+			return domain.Me{}, wrap("me", err)
+		}
+		c.putUser(u, gen)
 	}
-	ids, err := s.uow.Memberships().OrganizationIDs(ctx, u.ID)
-	return domain.Me{User: u, OrganizationIDs: ids, Superadmin: p.Superadmin}, wrap("me", err)
+	ids, ok := c.orgIDs(u.ID)
+	if !ok {
+		var err error
+		if ids, err = s.uow.Memberships().OrganizationIDs(ctx, u.ID); err != nil {
+			return domain.Me{}, wrap("me", err)
+		}
+		c.putOrgIDs(u.ID, ids, gen)
+	}
+	return domain.Me{User: u, OrganizationIDs: ids, Superadmin: p.Superadmin}, nil
 }
 
 // SwitchOrganization makes orgID the caller's current organization.
@@ -249,7 +262,7 @@ func (s *Service) CurrentOrganization(ctx context.Context, p domain.Principal, o
 	if orgID == nil {
 		return domain.Organization{}, "", domain.InvalidField("X-Organization-ID", "no organization selected: send X-Organization-ID or switch organization first")
 	}
-	org, role, err := s.authorize(ctx, s.uow, p, *orgID, domain.ActionOrgRead, false)
+	org, role, err := s.authorizeRead(ctx, p, *orgID, domain.ActionOrgRead)
 	return org, role, wrap("current organization", err)
 }
 

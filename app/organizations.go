@@ -44,7 +44,7 @@ func (s *Service) CreateOrganization(ctx context.Context, p domain.Principal, in
 // GetOrganization returns an organization to its members and superadmins.
 // Errors: organization_not_found, forbidden.
 func (s *Service) GetOrganization(ctx context.Context, p domain.Principal, id int64) (domain.Organization, error) {
-	org, _, err := s.authorize(ctx, s.uow, p, id, domain.ActionOrgRead, false)
+	org, _, err := s.authorizeRead(ctx, p, id, domain.ActionOrgRead)
 	return org, wrap("get organization", err)
 }
 
@@ -56,8 +56,12 @@ func (s *Service) GetOrganizationBySlug(ctx context.Context, p domain.Principal,
 		return domain.Organization{}, err
 	}
 	org, err := s.uow.Organizations().GetBySlug(ctx, slug)
+	if err != nil {
+		return org, wrap("get organization by slug", err)
+	}
+	role, err := s.roleRead(ctx, p, org.ID)
 	if err == nil {
-		_, err = s.check(ctx, s.uow, p, org, domain.ActionOrgRead)
+		err = s.permit(p, org, role, domain.ActionOrgRead)
 	}
 	return org, wrap("get organization by slug", err)
 }

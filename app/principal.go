@@ -18,6 +18,11 @@ func (s *Service) SignIn(ctx context.Context, id domain.Identity) (domain.Princi
 	if err := id.Check(); err != nil {
 		return domain.Principal{}, err
 	}
+	c := s.cached()
+	if u, ok := c.user(id.Subject); ok && sameProfile(u, wantedProfile(u, id)) {
+		return s.principalOf(u), nil // the token says what the store holds: nothing to write
+	}
+	gen := c.generation()
 	u, err := s.uow.Users().Provision(ctx, id.Subject, s.clock.Now())
 	if err != nil {
 		return domain.Principal{}, wrap("provision user", err)
@@ -25,7 +30,12 @@ func (s *Service) SignIn(ctx context.Context, id domain.Identity) (domain.Princi
 	if u, err = s.syncProfile(ctx, u, id); err != nil {
 		return domain.Principal{}, wrap("sync user profile", err)
 	}
-	return domain.Principal{User: u, Superadmin: u.IsSuperadmin || s.superadminByConfig(u)}, nil
+	c.putUser(u, gen)
+	return s.principalOf(u), nil
+}
+
+func (s *Service) principalOf(u domain.User) domain.Principal {
+	return domain.Principal{User: u, Superadmin: u.IsSuperadmin || s.superadminByConfig(u)}
 }
 
 func (s *Service) superadminByConfig(u domain.User) bool {
@@ -37,17 +47,11 @@ func (s *Service) superadminByConfig(u domain.User) bool {
 // absent, and an absent one keeps what is stored. This is the hot path's only branch that
 // writes, and a conflict already settled does not write again on every request.
 func (s *Service) syncProfile(ctx context.Context, u domain.User, id domain.Identity) (domain.User, error) {
-	want := u
-	if id.Name != "" && domain.DisplayName(id.Name) {
-		want.Name = &id.Name
-	}
-	if email := domain.NormalizeEmail(id.Email); domain.ValidEmail(email) {
-		want.Email, want.EmailVerified = &email, id.EmailVerified
-	}
+	want := wantedProfile(u, id)
 	if s.stillRefused(ctx, u, want) {
 		want.Email, want.EmailVerified = u.Email, u.EmailVerified
 	}
-	if same(want.Name, u.Name) && same(want.Email, u.Email) && want.EmailVerified == u.EmailVerified {
+	if sameProfile(want, u) {
 		return u, nil
 	}
 	want.UpdatedAt = s.clock.Now()
@@ -60,6 +64,22 @@ func (s *Service) syncProfile(ctx context.Context, u domain.User, id domain.Iden
 	}
 	want.Email, want.EmailVerified = nil, false
 	return want, s.uow.Users().UpdateProfile(ctx, want)
+}
+
+// wantedProfile is u with the token's name and email where they are usable.
+func wantedProfile(u domain.User, id domain.Identity) domain.User {
+	want := u
+	if id.Name != "" && domain.DisplayName(id.Name) {
+		want.Name = &id.Name
+	}
+	if email := domain.NormalizeEmail(id.Email); domain.ValidEmail(email) {
+		want.Email, want.EmailVerified = &email, id.EmailVerified
+	}
+	return want
+}
+
+func sameProfile(a, b domain.User) bool {
+	return same(a.Name, b.Name) && same(a.Email, b.Email) && a.EmailVerified == b.EmailVerified
 }
 
 // stillRefused reports a claim refused before: a user whose profile was written already,

@@ -23,6 +23,10 @@ type Config struct {
 	Domains     DomainsConfig
 	Resolve     ResolveConfig
 	Invitations InvitationsConfig
+	// AccessCacheTTL bounds how long callers, their roles and organizations are served from
+	// memory when an invalidation from another replica is lost; 0: DefaultAccessCacheTTL;
+	// negative: not cached.
+	AccessCacheTTL time.Duration
 }
 
 // InvitationsConfig is how email invitations are made and linked.
@@ -99,6 +103,9 @@ type Deps struct {
 	// Mailer sends what the outbox holds (invitation mail); nil: mail is dropped with a
 	// warning.
 	Mailer ports.Mailer
+	// Bus carries access cache invalidations to the other replicas (FollowInvalidations);
+	// nil: they learn of changes within Config.AccessCacheTTL.
+	Bus ports.InvalidationBus
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -120,6 +127,7 @@ type Service struct {
 	mailer      ports.Mailer
 	invitations InvitationsConfig
 	outboxReady chan struct{} // signalled after a commit that added outbox items
+	access      *accessCache  // nil: not cached
 }
 
 // New builds a Service; it panics when a required port is missing, a wiring mistake.
@@ -147,6 +155,10 @@ func New(d Deps, cfg Config) *Service {
 		dns: d.DNS, newToken: d.NewToken, domains: cfg.Domains.withDefaults(),
 		newSecret: d.NewSecret, mailer: d.Mailer, invitations: cfg.Invitations.withDefaults(), outboxReady: make(chan struct{}, 1)}
 	s.resolver = newResolver(d.Cache, cfg.Resolve, d.Logger)
+	if cfg.AccessCacheTTL == 0 {
+		cfg.AccessCacheTTL = DefaultAccessCacheTTL
+	}
+	s.access = newAccessCache(cfg.AccessCacheTTL, d.Clock, d.Bus, d.Logger)
 	for _, e := range cfg.SuperadminEmails {
 		if e = domain.NormalizeEmail(e); e != "" {
 			s.superadmins[e] = true
@@ -160,7 +172,7 @@ func New(d Deps, cfg Config) *Service {
 // called for those changes, since the caller, not orgkit, commits them.
 func (s *Service) WithStore(uow ports.UnitOfWork) *Service {
 	c := *s
-	c.uow, c.outerTx = uow, true
+	c.uow, c.outerTx = uow, true // reads in the caller's transaction skip the access cache
 	return &c
 }
 
@@ -170,14 +182,18 @@ func (s *Service) Can(p domain.Principal, a domain.Action, role domain.Role) boo
 	return s.policy.Allows(p, a, role)
 }
 
-// do runs fn in one transaction and, once it committed, hands every audit record it wrote
-// to Hooks.AfterCommit. It is the only way use cases open a transaction.
+// do runs fn in one transaction and, once it committed, drops from the access cache what
+// its audit records name and hands them to Hooks.AfterCommit. It is the only way use cases
+// open a transaction.
 func (s *Service) do(ctx context.Context, fn func(tx ports.Repos) error) error {
 	var written []domain.AuditRecord
 	err := s.uow.Do(ctx, func(tx ports.Repos) error {
 		written = written[:0] // a store may retry fn
 		return fn(recordingRepos{Repos: tx, written: &written})
 	})
+	if err == nil {
+		s.access.forget(ctx, stalenessOf(written))
+	}
 	if err == nil && s.hooks.AfterCommit != nil && !s.outerTx {
 		for _, r := range written {
 			s.hooks.AfterCommit(ctx, r)
@@ -228,12 +244,13 @@ func (s *Service) Authorize(ctx context.Context, p domain.Principal, orgID int64
 		}
 		return domain.Organization{}, "", nil
 	}
-	org, role, err := s.authorize(ctx, s.uow, p, orgID, a, false)
+	org, role, err := s.authorizeRead(ctx, p, orgID, a)
 	return org, role, wrap("authorize", err)
 }
 
-// authorize loads the organization and the principal's role in it and checks the policy.
-// A missing organization is organization_not_found before any permission check, whoever asks.
+// authorize loads the organization and the principal's role in it, in r (a transaction),
+// and checks the policy. A missing organization is organization_not_found before any
+// permission check, whoever asks.
 func (s *Service) authorize(ctx context.Context, r ports.Repos, p domain.Principal, orgID int64, a domain.Action, lock bool) (domain.Organization, domain.Role, error) {
 	get := r.Organizations().Get
 	if lock {
@@ -247,16 +264,75 @@ func (s *Service) authorize(ctx context.Context, r ports.Repos, p domain.Princip
 	return org, role, err
 }
 
+// authorizeRead is authorize for reads outside a transaction: from the access cache when it
+// is warm, else in one query (the organization and the caller's role together).
+func (s *Service) authorizeRead(ctx context.Context, p domain.Principal, orgID int64, a domain.Action) (domain.Organization, domain.Role, error) {
+	c := s.cached()
+	gen := c.generation()
+	org, orgOK := c.org(orgID)
+	role, roleOK := c.role(p.User.ID, orgID)
+	var err error
+	switch {
+	case orgOK && roleOK:
+	case orgOK:
+		role, err = s.uow.Memberships().Role(ctx, orgID, p.User.ID)
+		if err == nil {
+			c.putRole(p.User.ID, orgID, role, gen)
+		}
+	default: // a put refreshes the entry's lifetime: only what was read is put
+		org, role, err = s.uow.Organizations().GetWithRole(ctx, orgID, p.User.ID)
+		if err == nil {
+			c.putOrg(org, gen)
+			c.putRole(p.User.ID, orgID, role, gen)
+		}
+	}
+	if err != nil {
+		return org, "", err
+	}
+	return org, role, s.permit(p, org, role, a)
+}
+
+// roleRead is the caller's role in orgID outside a transaction, from the access cache when
+// it is warm.
+func (s *Service) roleRead(ctx context.Context, p domain.Principal, orgID int64) (domain.Role, error) {
+	c := s.cached()
+	if role, ok := c.role(p.User.ID, orgID); ok {
+		return role, nil
+	}
+	gen := c.generation()
+	role, err := s.uow.Memberships().Role(ctx, orgID, p.User.ID)
+	if err == nil {
+		c.putRole(p.User.ID, orgID, role, gen)
+	}
+	return role, err
+}
+
+// cached is the access cache for reads: none inside a caller's transaction, whose reads
+// must see its own writes.
+func (s *Service) cached() *accessCache {
+	if s.outerTx {
+		return nil
+	}
+	return s.access
+}
+
 // check reads the principal's role in a loaded organization and applies the policy.
 func (s *Service) check(ctx context.Context, r ports.Repos, p domain.Principal, org domain.Organization, a domain.Action) (domain.Role, error) {
 	role, err := r.Memberships().Role(ctx, org.ID, p.User.ID)
 	if err != nil {
 		return "", err
 	}
+	return role, s.permit(p, org, role, a)
+}
+
+// permit applies the policy to p holding role in org, then the organization's status:
+// outsiders learn only that they may not, members of an organization that is not active
+// learn why.
+func (s *Service) permit(p domain.Principal, org domain.Organization, role domain.Role, a domain.Action) error {
 	if !s.Can(p, a, role) {
-		return role, domain.ErrForbidden
+		return domain.ErrForbidden
 	}
-	return role, nil
+	return org.Admits(p)
 }
 
 func wrap(op string, err error) error {

@@ -88,16 +88,25 @@ func newDeps(t *testing.T, cfg app.Config, opts ...func(*app.Deps, deps)) deps {
 	if cfg.Resolve.RedeleteAfter == 0 {
 		cfg.Resolve.RedeleteAfter = -1 // no second delete after the test's mocks are gone
 	}
+	if cfg.AccessCacheTTL == 0 {
+		cfg.AccessCacheTTL = -1 // every read reaches the mocks; accesscache_test covers the cache
+	}
 	d.svc = app.New(deps, cfg)
 	return d
 }
 
 func withDNSAndCache(deps *app.Deps, d deps) { deps.DNS, deps.Cache = d.dns, d.cache }
 
-// role makes the principal with userID hold role in org, as read by repos r.
+// role makes the principal with userID hold role in org, as read by repos r in a
+// transaction.
 func (r repoMocks) role(orgID, userID int64, role domain.Role) {
 	r.orgs.EXPECT().Get(gomock.Any(), orgID).Return(org, nil)
 	r.mems.EXPECT().Role(gomock.Any(), orgID, userID).Return(role, nil)
+}
+
+// readRole is role as a read outside a transaction finds it: in one query.
+func (r repoMocks) readRole(orgID, userID int64, role domain.Role) {
+	r.orgs.EXPECT().GetWithRole(gomock.Any(), orgID, userID).Return(org, role, nil)
 }
 
 // audited expects one audit record with action and answers it with err.
@@ -162,7 +171,7 @@ func TestCreateOrganization_CreatorBecomesOwner(t *testing.T) {
 
 func TestGetOrganization_NotFoundBeforeForbidden(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.store.orgs.EXPECT().Get(gomock.Any(), int64(99)).Return(domain.Organization{}, domain.ErrOrganizationNotFound)
+	d.store.orgs.EXPECT().GetWithRole(gomock.Any(), int64(99), int64(2)).Return(domain.Organization{}, domain.Role(""), domain.ErrOrganizationNotFound)
 	// No membership lookup: a missing organization is 404 whoever asks (seed 000).
 	if _, err := d.svc.GetOrganization(context.Background(), member, 99); !errors.Is(err, domain.ErrOrganizationNotFound) {
 		t.Fatalf("got %v", err)
@@ -200,7 +209,7 @@ func TestUpdateOrganization_WritesOnlyChangedColumns(t *testing.T) {
 
 func TestConnectUser_UsesDefaultRole(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.store.role(10, 2, domain.RoleAdmin)
+	d.store.readRole(10, 2, domain.RoleAdmin)
 	d.tx.role(10, 2, domain.RoleAdmin)
 	d.tx.users.EXPECT().GetByVerifiedEmail(gomock.Any(), "new@example.com").Return(domain.User{ID: 7}, nil)
 	d.tx.mems.EXPECT().Create(gomock.Any(), domain.Membership{OrganizationID: 10, UserID: 7, Role: domain.RoleViewer, CreatedAt: now}).
@@ -218,15 +227,15 @@ func TestConnectUser_UsesDefaultRole(t *testing.T) {
 // limiter is never asked (no d.allowed()).
 func TestConnectUser_ChecksAuthorizationThenInputThenLimit(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.store.role(10, 2, domain.RoleMember)
+	d.store.readRole(10, 2, domain.RoleMember)
 	if _, _, err := d.svc.ConnectUser(context.Background(), member, 10, "not an email", ""); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("member: got %v", err)
 	}
-	d.store.orgs.EXPECT().Get(gomock.Any(), int64(99)).Return(domain.Organization{}, domain.ErrOrganizationNotFound)
+	d.store.orgs.EXPECT().GetWithRole(gomock.Any(), int64(99), int64(2)).Return(domain.Organization{}, domain.Role(""), domain.ErrOrganizationNotFound)
 	if _, _, err := d.svc.ConnectUser(context.Background(), member, 99, "new@example.com", ""); !errors.Is(err, domain.ErrOrganizationNotFound) {
 		t.Fatalf("missing organization: got %v", err)
 	}
-	d.store.role(10, 2, domain.RoleAdmin)
+	d.store.readRole(10, 2, domain.RoleAdmin)
 	if _, _, err := d.svc.ConnectUser(context.Background(), member, 10, "not an email", ""); domain.CodeOf(err) != domain.CodeValidation {
 		t.Fatalf("admin with a bad email: got %v", err)
 	}
@@ -454,11 +463,11 @@ func TestAuthorize_HostAction(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := newDeps(t, app.Config{Policy: policy})
-	d.store.role(10, 2, domain.RoleAdmin)
+	d.store.readRole(10, 2, domain.RoleAdmin)
 	if _, _, err := d.svc.Authorize(context.Background(), member, 10, "appointment.cancel"); err != nil {
 		t.Fatalf("admin: %v", err)
 	}
-	d.store.role(10, 2, domain.RoleMember)
+	d.store.readRole(10, 2, domain.RoleMember)
 	if _, _, err := d.svc.Authorize(context.Background(), member, 10, "appointment.cancel"); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("member: %v", err)
 	}

@@ -21,7 +21,7 @@ func (d deps) adminOf(orgID int64) { d.tx.role(orgID, admin.User.ID, domain.Role
 // revealer makes admin pass the authorization checks of a reveal: before the limiter, and
 // again inside the transaction.
 func (d deps) revealer(orgID int64) {
-	d.store.role(orgID, admin.User.ID, domain.RoleAdmin)
+	d.store.readRole(orgID, admin.User.ID, domain.RoleAdmin)
 	d.adminOf(orgID)
 }
 
@@ -55,7 +55,7 @@ func TestRevealAPIKeys_OpensAfterAudit(t *testing.T) {
 
 func TestRevealAPIKeys_RateLimitedBeforeTheTransaction(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.store.role(10, admin.User.ID, domain.RoleAdmin)
+	d.store.readRole(10, admin.User.ID, domain.RoleAdmin)
 	d.limiter.EXPECT().Allow(gomock.Any(), "reveal-api-keys:10:2", domain.LimitRevealAPIKeys).
 		Return(domain.Quota{Limit: 10, RetryAfter: 30e9}, nil)
 	_, _, err := d.svc.RevealAPIKeys(context.Background(), admin, 10)
@@ -67,7 +67,7 @@ func TestRevealAPIKeys_RateLimitedBeforeTheTransaction(t *testing.T) {
 
 func TestRevealAPIKeys_OutsiderSpendsNoQuota(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.store.role(10, admin.User.ID, domain.RoleMember) // the limiter is never asked
+	d.store.readRole(10, admin.User.ID, domain.RoleMember) // the limiter is never asked
 	if _, _, err := d.svc.RevealAPIKeys(context.Background(), admin, 10); !errors.Is(err, domain.ErrForbidden) {
 		t.Fatalf("got %v", err)
 	}
@@ -75,7 +75,7 @@ func TestRevealAPIKeys_OutsiderSpendsNoQuota(t *testing.T) {
 
 func TestRevealAPIKeys_LimiterDownFailsClosed(t *testing.T) {
 	d := newDeps(t, app.Config{})
-	d.store.role(10, admin.User.ID, domain.RoleAdmin)
+	d.store.readRole(10, admin.User.ID, domain.RoleAdmin)
 	d.limiter.EXPECT().Allow(gomock.Any(), gomock.Any(), gomock.Any()).Return(domain.Quota{}, errors.New("connection refused"))
 	if _, _, err := d.svc.RevealAPIKeys(context.Background(), admin, 10); domain.CodeOf(err) != domain.CodeUnavailable {
 		t.Fatalf("got %v", err)
@@ -85,7 +85,7 @@ func TestRevealAPIKeys_LimiterDownFailsClosed(t *testing.T) {
 func TestVault_UnavailableWithoutKeys(t *testing.T) {
 	d := newDeps(t, app.Config{})
 	svc := app.New(app.Deps{Store: d.uow, Limiter: d.limiter, Clock: fixedClock{}}, app.Config{})
-	d.store.role(10, admin.User.ID, domain.RoleAdmin)
+	d.store.readRole(10, admin.User.ID, domain.RoleAdmin)
 	d.adminOf(10)
 	if _, _, err := svc.RevealAPIKeys(context.Background(), admin, 10); !errors.Is(err, domain.ErrVaultUnavailable) {
 		t.Fatalf("reveal: %v", err)

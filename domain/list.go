@@ -46,6 +46,9 @@ type OrganizationQuery struct {
 	Search   string  // case-insensitive substring of name or slug
 	Status   *Status // nil: any status
 	MemberID *int64  // nil: every organization (superadmins)
+	// After, when set, asks for the page that follows the row it marks (keyset paging): as
+	// fast on the millionth row as on the first. Page must then be 1.
+	After *Cursor
 }
 
 // Offset is the number of rows before the page.
@@ -67,6 +70,14 @@ func (q OrganizationQuery) Normalize() (OrganizationQuery, error) {
 	}
 	if q.Status != nil && !q.Status.Valid() {
 		v.Add("status", "status must be one of active, suspended, archived")
+	}
+	if q.After != nil {
+		if q.Page != 1 {
+			v.Add("page", "page cannot be combined with cursor")
+		}
+		if q.After.Sort != q.Sort {
+			v.Add("cursor", "cursor belongs to another sort order: send the sort it was made with")
+		}
 	}
 	return q, v.Err()
 }
@@ -91,9 +102,11 @@ func normalizePage(v *Validation, page, size *int) {
 // Page is one page of results and the total across all pages.
 type Page[T any] struct {
 	Items    []T
-	Page     int
+	Page     int // 0 for a keyset page (reached by cursor)
 	PageSize int
 	Total    int64
+	// Next marks the last item when more follow (a list with keyset paging); nil otherwise.
+	Next *Cursor
 }
 
 // TotalPages is the number of pages of PageSize needed for Total.

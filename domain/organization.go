@@ -16,6 +16,16 @@ const (
 	StatusArchived  Status = "archived"
 )
 
+// Admits refuses the members of an organization that is not active: a suspended or
+// archived organization is closed to everyone but superadmins (who reopen it).
+// Errors: forbidden.
+func (o Organization) Admits(p Principal) error {
+	if o.Status == StatusActive || o.Status == "" || p.Superadmin {
+		return nil
+	}
+	return Errorf(CodeForbidden, "the organization is %s", o.Status)
+}
+
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool {
 	return s == StatusActive || s == StatusSuspended || s == StatusArchived

@@ -24,3 +24,15 @@ type ResolveCache interface {
 	// Delete removes the entries at keys; absent keys are not an error.
 	Delete(ctx context.Context, keys ...string) error
 }
+
+// InvalidationBus carries cache invalidations from the replica that made a change to every
+// other replica (Redis pub/sub). Delivery is best effort: a subscriber that may have missed
+// messages is told to drop everything, and caches keep a short TTL for what is still lost.
+type InvalidationBus interface {
+	// Publish sends msg to every subscriber (the publisher's own process may receive it too).
+	Publish(ctx context.Context, msg string) error
+	// Subscribe calls receive with every message until ctx ends, and resync whenever the
+	// subscription is (re)established, since messages sent meanwhile are lost. It returns
+	// nil when ctx ends, or the error that ended the subscription.
+	Subscribe(ctx context.Context, receive func(msg string), resync func()) error
+}

@@ -16,11 +16,15 @@ type OrganizationRepo interface {
 	Create(ctx context.Context, o domain.Organization) (domain.Organization, error)
 	// Get returns the organization with its members_count. Errors: organization_not_found.
 	Get(ctx context.Context, id int64) (domain.Organization, error)
+	// GetWithRole is Get and userID's role there ("" when not a member) in one query.
+	// Errors: organization_not_found.
+	GetWithRole(ctx context.Context, id, userID int64) (domain.Organization, domain.Role, error)
 	// GetForUpdate is Get that also locks the row until the transaction ends (Postgres).
 	GetForUpdate(ctx context.Context, id int64) (domain.Organization, error)
 	// GetBySlug finds an organization by its (normalized) slug. Errors: organization_not_found.
 	GetBySlug(ctx context.Context, slug string) (domain.Organization, error)
-	// List returns one page of organizations matching q.
+	// List returns one page of organizations matching q, with the total of all pages and,
+	// when another page follows, Next (q.After takes the page after a cursor).
 	List(ctx context.Context, q domain.OrganizationQuery) (domain.Page[domain.Organization], error)
 	// Update writes exactly the named columns of o, and updated_at from o.UpdatedAt.
 	// Errors: organization_not_found.

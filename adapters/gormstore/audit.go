@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
 )
@@ -105,7 +107,7 @@ func (r auditRepo) List(ctx context.Context, q domain.AuditQuery) (domain.Page[d
 	if q.To != nil {
 		f = f.Where("created_at <= ?", q.To.UTC())
 	}
-	if err := f.Session(&sessionCopy).Count(&page.Total).Error; err != nil {
+	if err := f.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
 		return page, dbErr("count audit records", err)
 	}
 	var rows []auditRow

@@ -417,3 +417,78 @@ func TestMigrate_Idempotent(t *testing.T) {
 		}
 	})
 }
+
+// Totals read from the counts the triggers keep follow creates, status changes and deletes,
+// on pages with rows, past the end and by cursor.
+func TestOrganizationRepo_ListTotalsFollowChanges(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
+		ctx := context.Background()
+		var orgs []domain.Organization
+		for _, slug := range []string{"alpha", "bravo", "charlie", "delta"} {
+			orgs = append(orgs, mustCreate(t, s.Organizations(), newOrg(slug)))
+		}
+		total := func(q domain.OrganizationQuery) int64 {
+			t.Helper()
+			q.Sort.Field = "name"
+			if q.Page == 0 {
+				q.Page = 1
+			}
+			if q.PageSize == 0 {
+				q.PageSize = 2
+			}
+			p, err := s.Organizations().List(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p.Total
+		}
+		active, archived := domain.StatusActive, domain.StatusArchived
+		o := orgs[3]
+		o.Status = domain.StatusArchived
+		if _, err := s.Organizations().Update(ctx, o, []string{domain.ColStatus}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Organizations().Delete(ctx, orgs[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		after := domain.CursorAfter(domain.Sort{Field: "name"}, orgs[1])
+		for _, c := range []struct {
+			name string
+			q    domain.OrganizationQuery
+			want int64
+		}{
+			{"all", domain.OrganizationQuery{}, 3},
+			{"active", domain.OrganizationQuery{Status: &active}, 2},
+			{"archived", domain.OrganizationQuery{Status: &archived}, 1},
+			{"past the end", domain.OrganizationQuery{Page: 9}, 3},
+			{"by cursor", domain.OrganizationQuery{After: after}, 3},
+			{"search by cursor", domain.OrganizationQuery{After: after, Search: "a"}, 3},
+			{"search past the end", domain.OrganizationQuery{Search: "charlie", Page: 5}, 1},
+		} {
+			if got := total(c.q); got != c.want {
+				t.Errorf("%s: total %d, want %d", c.name, got, c.want)
+			}
+		}
+	})
+}
+
+func TestOrganizationRepo_GetWithRole(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
+		ctx := context.Background()
+		u := mustUser(t, s, "u1", "u1@example.com")
+		o := mustCreate(t, s.Organizations(), newOrg("acme"))
+		got, role, err := s.Organizations().GetWithRole(ctx, o.ID, u.ID)
+		if err != nil || role != "" || got.Slug != "acme" || got.MembersCount != 0 {
+			t.Fatalf("outsider: %+v %q %v", got, role, err)
+		}
+		if _, err := s.Memberships().Create(ctx, domain.Membership{OrganizationID: o.ID, UserID: u.ID, Role: domain.RoleAdmin, CreatedAt: t0}); err != nil {
+			t.Fatal(err)
+		}
+		if got, role, err = s.Organizations().GetWithRole(ctx, o.ID, u.ID); err != nil || role != domain.RoleAdmin || got.MembersCount != 1 {
+			t.Fatalf("admin: %+v %q %v", got, role, err)
+		}
+		if _, _, err := s.Organizations().GetWithRole(ctx, o.ID+100, u.ID); !errors.Is(err, domain.ErrOrganizationNotFound) {
+			t.Fatalf("missing: %v", err)
+		}
+	})
+}

@@ -2,10 +2,9 @@ package gormstore
 
 import (
 	"context"
-	"errors"
+	"database/sql"
+	"slices"
 	"strings"
-
-	"gorm.io/gorm"
 
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
@@ -14,13 +13,6 @@ import (
 type orgRepo repos
 
 var _ ports.OrganizationRepo = orgRepo{}
-
-// orgSelect adds members_count to every organization read.
-const orgSelect = "orgkit_organizations.*, (SELECT COUNT(*) FROM orgkit_memberships m WHERE m.organization_id = orgkit_organizations.id) AS members_count"
-
-func (r orgRepo) query(ctx context.Context) *gorm.DB {
-	return r.db.WithContext(ctx).Table("orgkit_organizations").Select(orgSelect)
-}
 
 func (r orgRepo) Create(ctx context.Context, o domain.Organization) (domain.Organization, error) {
 	row, err := orgToRow(o)
@@ -36,19 +28,50 @@ func (r orgRepo) Create(ctx context.Context, o domain.Organization) (domain.Orga
 	return row.toDomain()
 }
 
-func (r orgRepo) take(q *gorm.DB) (domain.Organization, error) {
-	var row organizationRow
-	if err := q.Take(&row).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return domain.Organization{}, domain.ErrOrganizationNotFound
-		}
-		return domain.Organization{}, dbErr("select organization", err)
+// one reads the organization a condition on o selects.
+func (r orgRepo) one(ctx context.Context, where string, args ...any) (domain.Organization, error) {
+	o, _, err := r.oneWith(ctx, "", nil, where, args...)
+	return o, err
+}
+
+// oneWith is one with an extra selected column, scanned into extra, whose arguments come
+// before where's (extraArgs); it reports whether a row was found.
+func (r orgRepo) oneWith(ctx context.Context, column string, extra any, where string, args ...any) (domain.Organization, bool, error) {
+	query := "SELECT " + orgColumns + column + " FROM orgkit_organizations o WHERE " + where + " LIMIT 1"
+	rows, err := r.db.WithContext(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return domain.Organization{}, false, dbErr("select organization", err)
 	}
-	return row.toDomain()
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return domain.Organization{}, false, dbErr("select organization", err)
+		}
+		return domain.Organization{}, false, domain.ErrOrganizationNotFound
+	}
+	var dest []any
+	if extra != nil {
+		dest = append(dest, extra)
+	}
+	o, err := scanOrg(rows, dest...)
+	if err != nil {
+		return o, false, dbErr("scan organization", err)
+	}
+	return o, true, rows.Close()
 }
 
 func (r orgRepo) Get(ctx context.Context, id int64) (domain.Organization, error) {
-	return r.take(r.query(ctx).Where("orgkit_organizations.id = ?", id))
+	return r.one(ctx, "o.id = ?", id)
+}
+
+func (r orgRepo) GetWithRole(ctx context.Context, id, userID int64) (domain.Organization, domain.Role, error) {
+	var role *string
+	o, _, err := r.oneWith(ctx, ", (SELECT role FROM orgkit_memberships r WHERE r.organization_id = o.id AND r.user_id = ?)", &role,
+		"o.id = ?", userID, id)
+	if err != nil || role == nil {
+		return o, "", err
+	}
+	return o, domain.Role(*role), nil
 }
 
 func (r orgRepo) GetForUpdate(ctx context.Context, id int64) (domain.Organization, error) {
@@ -66,29 +89,41 @@ func (r orgRepo) GetForUpdate(ctx context.Context, id int64) (domain.Organizatio
 }
 
 func (r orgRepo) GetBySlug(ctx context.Context, slug string) (domain.Organization, error) {
-	return r.take(r.query(ctx).Where("orgkit_organizations.slug = ?", slug))
+	return r.one(ctx, "o.slug = ?", slug)
 }
 
 func (r orgRepo) Joinable(ctx context.Context, domainName string, userID int64) ([]domain.Organization, error) {
-	var rows []organizationRow
-	err := r.query(ctx).
-		Where("orgkit_organizations.status = ? AND orgkit_organizations.allow_public_signup", string(domain.StatusActive)).
-		Where("EXISTS (SELECT 1 FROM orgkit_domains d WHERE d.organization_id = orgkit_organizations.id AND d.domain = ? AND d.status = ?)",
-			domainName, string(domain.DomainVerified)).
-		Where("NOT EXISTS (SELECT 1 FROM orgkit_memberships jm WHERE jm.organization_id = orgkit_organizations.id AND jm.user_id = ?)", userID).
-		Order("orgkit_organizations.name, orgkit_organizations.id").Find(&rows).Error
+	query := "SELECT " + orgColumns + ` FROM orgkit_organizations o
+ WHERE o.status = ? AND o.allow_public_signup
+ AND EXISTS (SELECT 1 FROM orgkit_domains d WHERE d.organization_id = o.id AND d.domain = ? AND d.status = ?)
+ AND NOT EXISTS (SELECT 1 FROM orgkit_memberships jm WHERE jm.organization_id = o.id AND jm.user_id = ?)
+ ORDER BY o.name, o.id`
+	out := []domain.Organization{}
+	err := r.scanAll(ctx, query, []any{string(domain.StatusActive), domainName, string(domain.DomainVerified), userID},
+		func(rows *sql.Rows) error {
+			o, err := scanOrg(rows)
+			out = append(out, o)
+			return err
+		})
+	return out, dbErr("list joinable organizations", err)
+}
+
+// scanAll runs query and calls scan for every row.
+func (r orgRepo) scanAll(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := r.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
-		return nil, dbErr("list joinable organizations", err)
+		return err
 	}
-	out := make([]domain.Organization, 0, len(rows))
-	for _, row := range rows {
-		o, err := row.toDomain()
-		if err != nil {
-			return nil, err
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
 		}
-		out = append(out, o)
 	}
-	return out, nil
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 func (r orgRepo) PublicBySlug(ctx context.Context, slug string) (domain.PublicOrganization, error) {
@@ -98,53 +133,141 @@ func (r orgRepo) PublicBySlug(ctx context.Context, slug string) (domain.PublicOr
 
 func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {
 	page := domain.Page[domain.Organization]{Page: q.Page, PageSize: q.PageSize, Items: []domain.Organization{}}
-	filter := r.db.WithContext(ctx).Table("orgkit_organizations")
-	if q.MemberID != nil {
-		filter = filter.Where("orgkit_organizations.id IN (SELECT organization_id FROM orgkit_memberships WHERE user_id = ?)", *q.MemberID)
-	}
-	if q.Status != nil {
-		filter = filter.Where("orgkit_organizations.status = ?", string(*q.Status))
-	}
-	if q.Search != "" {
-		like := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
-		filter = filter.Where(`(lower(orgkit_organizations.name) LIKE ? ESCAPE '\' OR lower(orgkit_organizations.slug) LIKE ? ESCAPE '\')`, like, like)
-	}
-	if err := filter.Session(&sessionCopy).Count(&page.Total).Error; err != nil {
-		return page, dbErr("count organizations", err)
-	}
-	dir := "ASC"
-	if q.Sort.Desc {
-		dir = "DESC"
-	}
 	col, ok := sortColumns[q.Sort.Field]
 	if !ok {
 		return page, domain.InvalidField("sort", "cannot sort by %q", q.Sort.Field)
 	}
-	// id breaks ties so pages are stable.
-	order := col + " " + dir + ", orgkit_organizations.id " + dir
-	var rows []organizationRow
-	err := filter.Select(orgSelect).Order(order).Limit(q.PageSize).Offset(q.Offset()).Find(&rows).Error
-	if err != nil {
-		return page, dbErr("list organizations", err)
+	where, args := r.listFilter(q)
+	dir, after := "ASC", ">"
+	if q.Sort.Desc {
+		dir, after = "DESC", "<"
 	}
-	for _, row := range rows {
-		o, err := row.toDomain()
+	pageWhere, pageArgs := where, args
+	if q.After != nil {
+		page.Page = 0
+		v, err := cursorValue(q.After)
 		if err != nil {
 			return page, err
 		}
+		pageWhere = append(slices.Clone(where), "("+col+", o.id) "+after+" (?, ?)")
+		pageArgs = append(slices.Clone(args), v, q.After.ID)
+	}
+	total, totalArgs := r.totalColumn(q)
+	query := "SELECT " + orgColumns + total + " FROM orgkit_organizations o" + whereSQL(pageWhere) +
+		" ORDER BY " + col + " " + dir + ", o.id " + dir + " LIMIT ? OFFSET ?"
+	pageArgs = append(append(totalArgs, pageArgs...), q.PageSize+1, q.Offset()) // one more tells whether a page follows
+	err := r.scanAll(ctx, query, pageArgs, func(rows *sql.Rows) error {
+		var extra []any
+		if total != "" {
+			extra = append(extra, &page.Total)
+		}
+		o, err := scanOrg(rows, extra...)
 		page.Items = append(page.Items, o)
+		return err
+	})
+	if err != nil {
+		return page, dbErr("list organizations", err)
+	}
+	if len(page.Items) > q.PageSize {
+		page.Items = page.Items[:q.PageSize]
+		page.Next = domain.CursorAfter(q.Sort, page.Items[q.PageSize-1])
+	}
+	if total == "" || len(page.Items) == 0 { // an empty page carries no total
+		if page.Total, err = r.count(ctx, q, where, args); err != nil {
+			return page, err
+		}
 	}
 	return page, nil
 }
 
-// sortColumns is the store's own map from the domain's sort names to columns: nothing a
-// caller sends is ever spliced into SQL.
-var sortColumns = map[string]string{
-	"name": "orgkit_organizations.name", "created_at": "orgkit_organizations.created_at", "updated_at": "orgkit_organizations.updated_at",
+// listFilter is the WHERE of a list query, as conditions on o and their arguments.
+func (r orgRepo) listFilter(q domain.OrganizationQuery) ([]string, []any) {
+	var where []string
+	var args []any
+	if q.MemberID != nil {
+		// On Postgres the member's organization ids come as one array, which the planner
+		// looks up by primary key; as IN (subquery) it would hash-join a scan of every
+		// organization as soon as a member has a few hundred.
+		member := "o.id IN (SELECT organization_id FROM orgkit_memberships WHERE user_id = ?)"
+		if r.dialect == Postgres {
+			member = "o.id = ANY(ARRAY(SELECT organization_id FROM orgkit_memberships WHERE user_id = ?))"
+		}
+		where = append(where, member)
+		args = append(args, *q.MemberID)
+	}
+	if q.Status != nil {
+		where = append(where, "o.status = ?")
+		args = append(args, string(*q.Status))
+	}
+	if q.Search != "" {
+		like := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
+		where = append(where, `(lower(o.name) LIKE ? ESCAPE '\' OR lower(o.slug) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like)
+	}
+	return where, args
 }
 
-// sessionCopy makes a query reusable after Count.
-var sessionCopy = gorm.Session{}
+func whereSQL(conds []string) string {
+	if len(conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(conds, " AND ")
+}
+
+// cursorValue is the cursor's sort value as the column compares it.
+func cursorValue(c *domain.Cursor) (any, error) {
+	if c.Sort.Field == "name" {
+		return c.Value, nil
+	}
+	t, err := c.Time()
+	if err != nil {
+		return nil, domain.InvalidField("cursor", "cursor is not one this service made")
+	}
+	return t.UTC(), nil
+}
+
+// totalColumn is the column that carries the list's total on every row of its page, and its
+// arguments, which come before the query's own: the count the triggers keep for an
+// unfiltered list (never a million rows counted), count(*) OVER () when the filtered rows
+// are few enough to count (a member's organizations, a search). A keyset page of a filtered
+// list has none (its WHERE is not the list's): count then asks separately.
+func (r orgRepo) totalColumn(q domain.OrganizationQuery) (string, []any) {
+	switch {
+	case r.countsKept(q) && q.Status != nil:
+		return ", (SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts WHERE status = ?)", []any{string(*q.Status)}
+	case r.countsKept(q):
+		return ", (SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts)", nil
+	case q.After == nil:
+		return ", count(*) OVER ()", nil
+	}
+	return "", nil
+}
+
+// countsKept reports whether q's total is read from orgkit_organization_counts: every
+// organization, or those of one status.
+func (r orgRepo) countsKept(q domain.OrganizationQuery) bool {
+	return q.MemberID == nil && q.Search == ""
+}
+
+// count is the total of the list q filters.
+func (r orgRepo) count(ctx context.Context, q domain.OrganizationQuery, where []string, args []any) (int64, error) {
+	query := "SELECT count(*) FROM orgkit_organizations o" + whereSQL(where)
+	if r.countsKept(q) {
+		query, args = "SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts", nil
+		if q.Status != nil {
+			query, args = query+" WHERE status = ?", []any{string(*q.Status)}
+		}
+	}
+	var n int64
+	if err := r.db.WithContext(ctx).Raw(query, args...).Row().Scan(&n); err != nil {
+		return 0, dbErr("count organizations", err)
+	}
+	return n, nil
+}
+
+// sortColumns is the store's own map from the domain's sort names to columns: nothing a
+// caller sends is ever spliced into SQL.
+var sortColumns = map[string]string{"name": "o.name", "created_at": "o.created_at", "updated_at": "o.updated_at"}
 
 func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)

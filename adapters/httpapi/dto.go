@@ -79,6 +79,28 @@ func toPageMeta[T any](p domain.Page[T]) pageMeta {
 	return pageMeta{Page: p.Page, PageSize: p.PageSize, Total: p.Total, TotalPages: p.TotalPages()}
 }
 
+// cursorPageMeta is the meta of a list with keyset paging: page is null on a page reached by
+// cursor, and cursor (null on the last page) asks for the next one.
+type cursorPageMeta struct {
+	Page       *int    `json:"page"`
+	PageSize   int     `json:"page_size"`
+	Total      int64   `json:"total"`
+	TotalPages int64   `json:"total_pages"`
+	Cursor     *string `json:"cursor"`
+}
+
+func toCursorPageMeta[T any](p domain.Page[T]) cursorPageMeta {
+	m := cursorPageMeta{PageSize: p.PageSize, Total: p.Total, TotalPages: p.TotalPages()}
+	if p.Page > 0 {
+		m.Page = &p.Page
+	}
+	if p.Next != nil {
+		c := p.Next.String()
+		m.Cursor = &c
+	}
+	return m
+}
+
 type meJSON struct {
 	ID                    int64     `json:"id"`
 	Subject               string    `json:"subject"`

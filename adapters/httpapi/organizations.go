@@ -34,7 +34,7 @@ func (h *handlers) listOrganizations(c *gin.Context) {
 	for _, o := range page.Items {
 		items = append(items, toOrganizationJSON(o))
 	}
-	c.JSON(http.StatusOK, gin.H{"data": items, "meta": toPageMeta(page)})
+	c.JSON(http.StatusOK, gin.H{"data": items, "meta": toCursorPageMeta(page)})
 }
 
 // organizationQuery reads the list parameters of GET /v1/organizations; the app checks
@@ -51,6 +51,14 @@ func organizationQuery(in *input) domain.OrganizationQuery {
 	srt, err := domain.ParseSort(in.c.Query("sort"))
 	in.v.Merge(err)
 	q.Sort = srt
+	if s, ok := in.c.GetQuery("cursor"); ok {
+		cur, err := domain.ParseCursor(s)
+		in.v.Merge(err)
+		q.After = &cur
+		if _, given := in.c.GetQuery("page"); given {
+			in.v.Add("page", "page cannot be combined with cursor")
+		}
+	}
 	if s, ok := in.c.GetQuery("status"); ok {
 		st := domain.Status(s)
 		if !st.Valid() {

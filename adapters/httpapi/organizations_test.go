@@ -148,14 +148,14 @@ func TestOrganizations_List(t *testing.T) {
 		return fmt.Sprint(out)
 	}
 	cases := []struct{ query, slugs, meta string }{
-		{"", "[alpha bravo charlie delta]", "map[page:1 page_size:25 total:4 total_pages:1]"},
+		{"", "[alpha bravo charlie delta]", "map[cursor:<nil> page:1 page_size:25 total:4 total_pages:1]"},
 		{"?sort=-name", "[delta charlie bravo alpha]", ""},
 		{"?sort=created_at", "[charlie alpha bravo delta]", ""},
 		{"?sort=-updated_at", "[delta bravo alpha charlie]", ""},
-		{"?page=2&page_size=3", "[delta]", "map[page:2 page_size:3 total:4 total_pages:2]"},
-		{"?page=3&page_size=3", "[]", "map[page:3 page_size:3 total:4 total_pages:2]"},
+		{"?page=2&page_size=3", "[delta]", "map[cursor:<nil> page:2 page_size:3 total:4 total_pages:2]"},
+		{"?page=3&page_size=3", "[]", "map[cursor:<nil> page:3 page_size:3 total:4 total_pages:2]"},
 		{"?q=HAR", "[charlie]", ""},
-		{"?status=archived", "[delta]", "map[page:1 page_size:25 total:1 total_pages:1]"},
+		{"?status=archived", "[delta]", "map[cursor:<nil> page:1 page_size:25 total:1 total_pages:1]"},
 		{"?status=active&q=a", "[alpha bravo charlie]", ""},
 	}
 	for _, c := range cases {

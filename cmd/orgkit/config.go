@@ -47,6 +47,7 @@ type config struct {
 	SMTPURL          string
 	MailFrom         string
 	InviteURL        string
+	AccessCacheTTL   string
 	Dev              bool
 }
 
@@ -81,6 +82,7 @@ func (c *config) settings() []setting {
 		{"smtp-url", "ORGKIT_SMTP_URL", "", "smtp://user:pass@host:587 or smtps://…:465 for invitation mail (empty: mail is logged, not sent)", &c.SMTPURL},
 		{"mail-from", "ORGKIT_MAIL_FROM", "", "sender address of orgkit's mail (required with --smtp-url)", &c.MailFrom},
 		{"invite-url", "ORGKIT_INVITE_URL", "http://127.0.0.1:8080/v1/invitations/{token}", "invitation link template; {token} is replaced", &c.InviteURL},
+		{"access-cache-ttl", "ORGKIT_ACCESS_CACHE_TTL", "2s", "how long a replica may act on a caller's roles or an organization's status another replica changed (0: no access cache)", &c.AccessCacheTTL},
 		{"debug-addr", "ORGKIT_DEBUG_ADDR", "", "loopback address of a pprof and /debug/vars listener (empty: none)", &c.DebugAddr},
 	}
 }

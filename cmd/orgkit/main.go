@@ -57,6 +57,7 @@ func commands() []command {
 		{"vault", "rotate: re-seal every API key with the active vault key", vault},
 		{"audit", "verify: check every hash chain of the audit log", audit},
 		{"domains", "recheck: check custom domains' DNS records now (one background pass)", domains},
+		{"dev", "seed: fill a database with synthetic organizations for benchmarks", devCommand},
 		{"version", "print the version", version},
 	}
 }

@@ -35,11 +35,9 @@ func TestMayCancel(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ctrl := gomock.NewController(t)
-			store, orgs, mems := mocks.NewMockUnitOfWork(ctrl), mocks.NewMockOrganizationRepo(ctrl), mocks.NewMockMembershipRepo(ctrl)
+			store, orgs := mocks.NewMockUnitOfWork(ctrl), mocks.NewMockOrganizationRepo(ctrl)
 			store.EXPECT().Organizations().Return(orgs).AnyTimes()
-			store.EXPECT().Memberships().Return(mems).AnyTimes()
-			orgs.EXPECT().Get(gomock.Any(), int64(7)).Return(org, nil)
-			mems.EXPECT().Role(gomock.Any(), int64(7), int64(3)).Return(c.role, nil)
+			orgs.EXPECT().GetWithRole(gomock.Any(), int64(7), int64(3)).Return(org, c.role, nil)
 			svc := app.New(app.Deps{Store: store, Limiter: mocks.NewMockRateLimiter(ctrl)}, app.Config{Policy: policy})
 			err := mayCancel(context.Background(), svc, caller, appointment{ID: 1, OrganizationID: 7, Status: c.status})
 			if !errors.Is(err, c.want) || (c.want == nil && err != nil) {

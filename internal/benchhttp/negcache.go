@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// negativeCheck is the proof pass (b) gives: over a run shorter than the negative TTL, n
-// distinct unknown slugs cost at most n database queries, whatever the number of requests.
-// Singleflight alone would not give it (it only merges concurrent misses); the negative
-// cache must hold every "nothing" for the TTL.
+// negativeCheck is the proof the unknown-slugs run gives: over a run shorter than the
+// negative TTL, n distinct unknown slugs cost at most n database queries, whatever the
+// number of requests. Singleflight alone would not give it (it only merges concurrent
+// misses); the negative cache must hold every "nothing" for the TTL.
 type negativeCheck struct {
 	slugs    int
 	ttl      time.Duration

@@ -32,18 +32,18 @@ type orgkit struct {
 	debugBase string // http://host:port of ORGKIT_DEBUG_ADDR
 }
 
-// serverEnv is the embedded default (SQLite, in-process cache and limiter) with the access
-// log off: at ORGKIT_LOG_LEVEL=warn, as a production deployment would run a hot public
-// endpoint, the server writes nothing per request. Domain re-checks are off so no background
-// query lands between two /debug/vars readings.
-func serverEnv(dir, dnsAddr, httpAddr, debugAddr string, negativeTTL time.Duration) ([]string, error) {
+// serverEnv is the defaults (in-process cache and limiter, ORGKIT_DB_MAX_CONNS' pool) on
+// databaseURL, with the access log off: at ORGKIT_LOG_LEVEL=warn, as a production deployment
+// would run a hot public endpoint, the server writes nothing per request. Domain re-checks
+// are off so no background query lands between two /debug/vars readings.
+func serverEnv(dir, databaseURL, dnsAddr, httpAddr, debugAddr string, negativeTTL time.Duration) ([]string, error) {
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
 	return append(baseEnv(),
 		"ORGKIT_HTTP_ADDR="+httpAddr,
-		"ORGKIT_DATABASE_URL=sqlite:"+filepath.Join(dir, "bench.db"),
+		"ORGKIT_DATABASE_URL="+databaseURL,
 		"ORGKIT_AUTH_HS256_SECRET="+hex.EncodeToString(secret),
 		"ORGKIT_SUPERADMIN_EMAILS="+benchEmail,
 		"ORGKIT_DNS_RESOLVERS="+dnsAddr,
@@ -58,8 +58,9 @@ func serverEnv(dir, dnsAddr, httpAddr, debugAddr string, negativeTTL time.Durati
 	), nil
 }
 
-// startOrgkit starts `orgkit serve` in dir and waits until /readyz answers 200.
-func startOrgkit(ctx context.Context, bin, dir, dnsAddr string, negativeTTL time.Duration) (*orgkit, error) {
+// startOrgkit starts `orgkit serve` on databaseURL in dir (it migrates the database) and
+// waits until /readyz answers 200.
+func startOrgkit(ctx context.Context, bin, dir, databaseURL, dnsAddr string, negativeTTL time.Duration) (*orgkit, error) {
 	httpAddr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -68,7 +69,7 @@ func startOrgkit(ctx context.Context, bin, dir, dnsAddr string, negativeTTL time
 	if err != nil {
 		return nil, err
 	}
-	env, err := serverEnv(dir, dnsAddr, httpAddr, debugAddr, negativeTTL)
+	env, err := serverEnv(dir, databaseURL, dnsAddr, httpAddr, debugAddr, negativeTTL)
 	if err != nil {
 		return nil, err
 	}
@@ -84,9 +85,9 @@ func startOrgkit(ctx context.Context, bin, dir, dnsAddr string, negativeTTL time
 	return o, nil
 }
 
-// token mints a superadmin's token with the binary itself, as an operator would.
-func (o *orgkit) token(ctx context.Context) (string, error) {
-	cmd := exec.CommandContext(ctx, o.bin, "token", "--sub", "bench", "--email", benchEmail, "--email-verified")
+// token mints a token of a verified email with the binary itself, as an operator would.
+func (o *orgkit) token(ctx context.Context, sub, email string) (string, error) {
+	cmd := exec.CommandContext(ctx, o.bin, "token", "--sub", sub, "--email", email, "--email-verified")
 	cmd.Env = o.env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -3,20 +3,80 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"slices"
+	"strings"
+	"sync/atomic"
 	"time"
 )
 
-// scenario is one line of the table: what wrk sends, what every answer must be, and the
-// measured passes.
+// scenario is one line of the table: what wrk sends, what every answer must be, the target
+// it is held to, and the measured passes.
 type scenario struct {
-	key    string // -cpuprofile-scenario's name for it
+	key    string // -cpuprofile-scenario's name for it, and the goals' key
 	label  string
 	target target
 	// expect checks one pass's statuses: a pass whose answers are not the expected ones
 	// measured something else (errors are cheaper than answers).
 	expect func(wrkResult) error
+	goal   goal
+	bytes  int   // the body's length, from probe; 0 when not probed
+	wire   int64 // the whole answer's length on the wire, status line and headers included
 	passes []wrkResult
+}
+
+// probe sends the scenario's request once, before any load, and insists on a 200: a token
+// the server refuses or a route that moved then fails with the server's own words instead of
+// as a count of non-2xx answers after a pass. It records the body's length and the whole
+// answer's (what wrk reads per request) for the table. Scenarios driven by a script (many
+// URLs) are not probed.
+func (s *scenario) probe(ctx context.Context) error {
+	if s.target.script != "" {
+		return nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.target.url, nil)
+	if err != nil {
+		return err
+	}
+	for _, h := range s.target.headers {
+		name, value, _ := strings.Cut(h, ": ")
+		req.Header.Set(name, value)
+	}
+	// A connection of its own, counted: the server writes nothing on it but this answer.
+	var read atomic.Int64
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+		return countingConn{c, &read}, err
+	}}
+	defer tr.CloseIdleConnections()
+	resp, err := (&http.Client{Transport: tr}).Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.label, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", s.label, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: GET %s answers %d, want 200: %s", s.label, s.target.url, resp.StatusCode, body)
+	}
+	s.bytes, s.wire = len(body), read.Load()
+	return nil
+}
+
+// countingConn adds what it reads to n.
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(p []byte) (int, error) {
+	k, err := c.Conn.Read(p)
+	c.n.Add(int64(k))
+	return k, err
 }
 
 func allOK(r wrkResult) error {

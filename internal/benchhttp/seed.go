@@ -24,35 +24,46 @@ type answer struct {
 var replayedHeaders = []string{"Cache-Control", "Etag", "X-Request-Id"}
 
 // seed creates the organization and its verified custom domain through the public API, the
-// way a tenant would, and returns the answer resolve gives for both.
-func seed(ctx context.Context, o *orgkit, dns *dnstest.Server) (answer, error) {
-	tok, err := o.token(ctx)
-	if err != nil {
-		return answer{}, err
+// way a tenant would, captures the answer resolve gives for both, and then leaves what the
+// authenticated scenarios read: a member of that organization and orgs organizations in all.
+func seed(ctx context.Context, o *orgkit, dns *dnstest.Server, orgs int) (fixture, error) {
+	var fx fixture
+	var err error
+	if fx.admin, err = o.token(ctx, "bench", benchEmail); err != nil {
+		return fx, err
 	}
 	var org struct {
 		Data struct{ ID int64 } `json:"data"`
 	}
-	if err := o.call(ctx, http.MethodPost, "/v1/organizations", tok,
+	if err := o.call(ctx, http.MethodPost, "/v1/organizations", fx.admin,
 		map[string]string{"name": "Acme", "slug": benchSlug}, &org, http.StatusCreated); err != nil {
-		return answer{}, err
+		return fx, err
 	}
-	if err := verifiedDomain(ctx, o, dns, tok, org.Data.ID); err != nil {
-		return answer{}, err
+	fx.orgID, fx.orgs = org.Data.ID, 1
+	if err := verifiedDomain(ctx, o, dns, fx.admin, fx.orgID); err != nil {
+		return fx, err
 	}
 
 	bySlug, err := capture(ctx, o, "slug", benchSlug)
 	if err != nil {
-		return answer{}, err
+		return fx, err
 	}
 	byDomain, err := capture(ctx, o, "domain", benchDomain)
 	if err != nil {
-		return answer{}, err
+		return fx, err
 	}
 	if !bytes.Equal(bySlug.body, byDomain.body) {
-		return answer{}, fmt.Errorf("resolve by slug and by domain answer differently:\n%s\n%s", bySlug.body, byDomain.body)
+		return fx, fmt.Errorf("resolve by slug and by domain answer differently:\n%s\n%s", bySlug.body, byDomain.body)
 	}
-	return bySlug, nil
+	fx.answer = bySlug
+
+	if err := addMember(ctx, o, &fx); err != nil {
+		return fx, err
+	}
+	if err := moreOrganizations(ctx, o, &fx, orgs); err != nil {
+		return fx, err
+	}
+	return fx, nil
 }
 
 // verifiedDomain adds benchDomain to the organization, publishes its TXT record on the

@@ -1,4 +1,4 @@
--- wrk script of pass (b): GET resolve for slugs picked at random from a bounded set that no
+-- wrk script of the negative-cache check: GET resolve for slugs picked at random from a bounded set that no
 -- organization has, so every request reaches resolve's cache and, the first time a slug is
 -- asked within the negative TTL, the database. The set is a file of one slug per line, given
 -- after wrk's "--":  wrk -s unknown_slugs.lua 'http://host/…/resolve?slug=' -- slugs.txt

@@ -23,19 +23,24 @@ type load struct {
 	connections int
 }
 
-// target is what one scenario sends wrk at: a URL, and optionally a Lua script and its
-// arguments (after wrk's "--").
+// target is what one scenario sends wrk at: a URL, the headers of every request ("Name:
+// value", such as a bearer token), and optionally a Lua script and its arguments (after
+// wrk's "--").
 type target struct {
 	url        string
+	headers    []string
 	script     string
 	scriptArgs []string
 }
 
-// pass runs wrk once for d against t. wrk runs in its own process group and is killed with
-// ctx; its exit status and its report are both checked.
-func (l load) pass(ctx context.Context, t target, d time.Duration) (wrkResult, error) {
+// args is wrk's command line for one pass of d against t. Headers go through -H, which wrk
+// adds to every request, the script's too (wrk.format uses wrk.headers).
+func (l load) args(t target, d time.Duration) []string {
 	args := []string{"-t" + strconv.Itoa(l.threads), "-c" + strconv.Itoa(l.connections),
 		"-d" + strconv.Itoa(int(d/time.Second)) + "s", "--latency"}
+	for _, h := range t.headers {
+		args = append(args, "-H", h)
+	}
 	if t.script != "" {
 		args = append(args, "-s", t.script)
 	}
@@ -43,6 +48,13 @@ func (l load) pass(ctx context.Context, t target, d time.Duration) (wrkResult, e
 	if len(t.scriptArgs) > 0 {
 		args = append(append(args, "--"), t.scriptArgs...)
 	}
+	return args
+}
+
+// pass runs wrk once for d against t. wrk runs in its own process group and is killed with
+// ctx; its exit status and its report are both checked.
+func (l load) pass(ctx context.Context, t target, d time.Duration) (wrkResult, error) {
+	args := l.args(t, d)
 	ctx, cancel := context.WithTimeout(ctx, d+30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, l.wrk, args...)
@@ -66,7 +78,7 @@ func (l load) pass(ctx context.Context, t target, d time.Duration) (wrkResult, e
 	return r, nil
 }
 
-// writeUnknownScript writes pass (b)'s script and its slug list into dir.
+// writeUnknownScript writes the negative-cache check's script and its slug list into dir.
 func writeUnknownScript(dir string, slugs []string) (script, list string, err error) {
 	script = filepath.Join(dir, "unknown_slugs.lua")
 	list = filepath.Join(dir, "unknown_slugs.txt")
