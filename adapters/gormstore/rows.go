@@ -59,7 +59,7 @@ func orgToRow(o domain.Organization) (organizationRow, error) {
 
 func (r organizationRow) toDomain() (domain.Organization, error) {
 	meta := domain.Metadata{}
-	if r.Metadata != "" {
+	if r.Metadata != "" && r.Metadata != "{}" { // most organizations have none: no decoder
 		// UseNumber keeps numbers exact: 12345678901234567890 is not a float64.
 		dec := json.NewDecoder(strings.NewReader(r.Metadata))
 		dec.UseNumber()

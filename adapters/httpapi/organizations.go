@@ -30,12 +30,16 @@ func (h *handlers) listOrganizations(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
-	items := make([]organizationJSON, 0, len(page.Items))
-	for _, o := range page.Items {
-		items = append(items, toOrganizationJSON(o))
+	body, err := organizationsBody(page.Items, toCursorPageMeta(page))
+	if err != nil {
+		writeError(c, err)
+		return
 	}
-	c.JSON(http.StatusOK, gin.H{"data": items, "meta": toCursorPageMeta(page)})
+	c.Data(http.StatusOK, jsonContentType, body)
 }
+
+// jsonContentType is what gin's c.JSON sends.
+const jsonContentType = "application/json; charset=utf-8"
 
 // organizationQuery reads the list parameters of GET /v1/organizations; the app checks
 // their bounds again for library callers.
@@ -154,7 +158,12 @@ func respond(c *gin.Context, status int, org domain.Organization, err error) {
 		writeError(c, err)
 		return
 	}
-	c.JSON(status, gin.H{"data": toOrganizationJSON(org)})
+	body, err := organizationBody(org)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Data(status, jsonContentType, body)
 }
 
 func readNewOrganization(body *object) domain.NewOrganization {
