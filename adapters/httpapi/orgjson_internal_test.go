@@ -21,8 +21,8 @@ func TestAppendOrganization_SameBytesAsEncodingJSON(t *testing.T) {
 		Email: str("a@example.com"), Phone: str("+1 555"), Website: str("https://example.com/?a=1&b=<2>"),
 		Location: str("Zürich"), LogoURL: str("https://cdn/l.png"), IconURL: str("i"), LanguageCode: str("de"),
 		TemplateTermsID: n(-7), TemplatePolicyID: n(1 << 62), Status: domain.StatusSuspended,
-		Settings: domain.Settings{AllowPublicSignup: true, DefaultRole: domain.RoleViewer},
-		Metadata: domain.Metadata{"b": json.Number("12345678901234567890"), "a": map[string]any{"x": []any{true, nil, "<"}}},
+		Settings:     domain.Settings{AllowPublicSignup: true, DefaultRole: domain.RoleViewer},
+		Metadata:     domain.Metadata{"b": json.Number("12345678901234567890"), "a": map[string]any{"x": []any{true, nil, "<"}}},
 		MembersCount: 9, CreatedAt: at, UpdatedAt: at.Add(time.Hour)}
 	for _, o := range []domain.Organization{{}, {ID: 1, Name: "A", Slug: "a", Status: domain.StatusActive, Metadata: domain.Metadata{}}, full} {
 		want, err := json.Marshal(gin.H{"data": toOrganizationJSON(o)})
