@@ -11,7 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/redis/go-redis/v9"
-	"gorm.io/gorm"
 
 	"github.com/orgkit/orgkit"
 	"github.com/orgkit/orgkit/adapters/gormstore"
@@ -30,7 +29,7 @@ func startReplicas(t *testing.T, rdb *redis.Client, prefix string, ttl time.Dura
 	t.Helper()
 	url := gormtest.URL(t, gormstore.Postgres)
 	start := func() (*orgkit.Kit, *httptest.Server) {
-		db := hostDBAt(t, url)
+		db := poolAt(t, url)
 		cfg := orgkit.Config{DB: db, Auth: orgkit.AuthConfig{HS256Secret: secret}, RedisKeyPrefix: prefix,
 			SuperadminEmails: []string{"root@example.com"}, AccessCache: orgkit.AccessCacheConfig{TTL: ttl},
 			Domains: orgkit.DomainsConfig{Recheck: orgkit.RecheckConfig{Disabled: true}}}
@@ -61,20 +60,6 @@ func startReplicas(t *testing.T, rdb *redis.Client, prefix string, ttl time.Dura
 		waitSubscribers(t, rdb, prefix+"invalidate", 2)
 	}
 	return rs
-}
-
-func hostDBAt(t *testing.T, url string) *gorm.DB {
-	t.Helper()
-	db, err := gormstore.OpenDB(context.Background(), url, gormstore.WithMaxConns(4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
-	return db
 }
 
 func waitSubscribers(t *testing.T, rdb *redis.Client, channel string, n int64) {

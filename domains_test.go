@@ -25,15 +25,7 @@ import (
 // replica is one orgkit process of several on one database.
 func replica(t *testing.T, url string, dns *dnstest.Server, recheck orgkit.RecheckConfig) *orgkit.Kit {
 	t.Helper()
-	db, err := gormstore.OpenDB(context.Background(), url, gormstore.WithMaxConns(4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
+	db := poolAt(t, url)
 	k, err := orgkit.New(context.Background(), orgkit.Config{DB: db, SuperadminEmails: []string{"ops@example.com"},
 		Domains: orgkit.DomainsConfig{Resolvers: []string{dns.Addr()}, LookupTimeout: time.Second, Recheck: recheck}})
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/orgkit/orgkit"
-	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 	"github.com/orgkit/orgkit/adapters/mail/smtptest"
 )
@@ -21,15 +20,7 @@ import (
 // mailReplica is one orgkit process on url sending mail to smtp, serving its API.
 func mailReplica(t *testing.T, url string, smtp *smtptest.Server, hooks orgkit.Hooks) (*orgkit.Kit, *httptest.Server) {
 	t.Helper()
-	db, err := gormstore.OpenDB(context.Background(), url, gormstore.WithMaxConns(4))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-	})
+	db := poolAt(t, url)
 	k, err := orgkit.New(context.Background(), orgkit.Config{DB: db, Auth: orgkit.AuthConfig{HS256Secret: secret},
 		SuperadminEmails: []string{"ops@example.com"}, Hooks: hooks,
 		Mail:        orgkit.MailConfig{SMTPURL: smtp.URL("", ""), From: "Example <no-reply@example.com>"},

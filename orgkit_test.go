@@ -51,6 +51,21 @@ func hostDB(t *testing.T, d gormstore.Dialect) *gorm.DB {
 	return db
 }
 
+// poolAt is a pool of its own on the database at url, as each replica of a service has.
+func poolAt(t *testing.T, url string) *gorm.DB {
+	t.Helper()
+	db, err := gormstore.OpenDB(context.Background(), url, gormstore.WithMaxConns(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	return db
+}
+
 func mint(t *testing.T, sub, email string) string {
 	t.Helper()
 	tok, err := auth.MintHS256(auth.Config{HS256Secret: secret}, domain.Identity{Subject: sub, Email: email, EmailVerified: true}, time.Hour, time.Now())

@@ -152,9 +152,12 @@ func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.P
 		pageWhere = append(slices.Clone(where), "("+col+", o.id) "+after+" (?, ?)")
 		pageArgs = append(slices.Clone(args), v, q.After.ID)
 	}
-	total, totalArgs := r.totalColumn(q)
-	query := "SELECT " + orgColumns + total + " FROM orgkit_organizations o" + whereSQL(pageWhere) +
-		" ORDER BY " + col + " " + dir + ", o.id " + dir + " LIMIT ? OFFSET ?"
+	// The page is chosen first and its columns (members_count's subquery) computed after, so
+	// an offset skips rows without counting their members.
+	inner, total, totalArgs := r.totalColumns(q)
+	order := " ORDER BY " + col + " " + dir + ", o.id " + dir
+	query := "SELECT " + orgColumns + total + " FROM (SELECT o.*" + inner + " FROM orgkit_organizations o" + whereSQL(pageWhere) +
+		order + " LIMIT ? OFFSET ?) o" + order
 	pageArgs = append(append(totalArgs, pageArgs...), q.PageSize+1, q.Offset()) // one more tells whether a page follows
 	err := r.scanAll(ctx, query, pageArgs, func(rows *sql.Rows) error {
 		var extra []any
@@ -226,21 +229,22 @@ func cursorValue(c *domain.Cursor) (any, error) {
 	return t.UTC(), nil
 }
 
-// totalColumn is the column that carries the list's total on every row of its page, and its
-// arguments, which come before the query's own: the count the triggers keep for an
-// unfiltered list (never a million rows counted), count(*) OVER () when the filtered rows
-// are few enough to count (a member's organizations, a search). A keyset page of a filtered
-// list has none (its WHERE is not the list's): count then asks separately.
-func (r orgRepo) totalColumn(q domain.OrganizationQuery) (string, []any) {
+// totalColumns are the inner and outer select's additions that carry the list's total on
+// every row of its page, and the outer one's arguments (which come before the query's own):
+// the count the triggers keep for an unfiltered list (never a million rows counted), and
+// count(*) OVER () for a member's organizations, few enough to count. A search (its matches
+// are counted faster through the trigram index than by the window) and a keyset page of a
+// filtered list (its WHERE is not the list's) have none: count then asks separately.
+func (r orgRepo) totalColumns(q domain.OrganizationQuery) (inner, outer string, args []any) {
 	switch {
 	case r.countsKept(q) && q.Status != nil:
-		return ", (SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts WHERE status = ?)", []any{string(*q.Status)}
+		return "", ", (SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts WHERE status = ?)", []any{string(*q.Status)}
 	case r.countsKept(q):
-		return ", (SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts)", nil
-	case q.After == nil:
-		return ", count(*) OVER ()", nil
+		return "", ", (SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts)", nil
+	case q.MemberID != nil && q.Search == "" && q.After == nil:
+		return ", count(*) OVER () AS orgkit_total", ", o.orgkit_total", nil
 	}
-	return "", nil
+	return "", "", nil
 }
 
 // countsKept reports whether q's total is read from orgkit_organization_counts: every
