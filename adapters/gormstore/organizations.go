@@ -30,24 +30,28 @@ func (r orgRepo) Create(ctx context.Context, o domain.Organization) (domain.Orga
 
 // one reads the organization a condition on o selects.
 func (r orgRepo) one(ctx context.Context, where string, args ...any) (domain.Organization, error) {
-	o, _, err := r.oneWith(ctx, "", nil, where, args...)
-	return o, err
+	return r.oneWith(ctx, "", nil, where, args...)
 }
 
 // oneWith is one with an extra selected column, scanned into extra, whose arguments come
-// before where's (extraArgs); it reports whether a row was found.
-func (r orgRepo) oneWith(ctx context.Context, column string, extra any, where string, args ...any) (domain.Organization, bool, error) {
-	query := "SELECT " + orgColumns + column + " FROM orgkit_organizations o WHERE " + where + " LIMIT 1"
+// before where's.
+func (r orgRepo) oneWith(ctx context.Context, column string, extra any, where string, args ...any) (domain.Organization, error) {
+	return r.oneQuery(ctx, "SELECT "+orgColumns+column+" FROM orgkit_organizations o WHERE "+where+" LIMIT 1", extra, args...)
+}
+
+// oneQuery reads the one organization query selects (orgColumns, then extra's column when
+// extra is not nil). Errors: organization_not_found.
+func (r orgRepo) oneQuery(ctx context.Context, query string, extra any, args ...any) (domain.Organization, error) {
 	rows, err := r.db.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
-		return domain.Organization{}, false, dbErr("select organization", err)
+		return domain.Organization{}, dbErr("select organization", err)
 	}
 	defer rows.Close()
 	if !rows.Next() {
 		if err := rows.Err(); err != nil {
-			return domain.Organization{}, false, dbErr("select organization", err)
+			return domain.Organization{}, dbErr("select organization", err)
 		}
-		return domain.Organization{}, false, domain.ErrOrganizationNotFound
+		return domain.Organization{}, domain.ErrOrganizationNotFound
 	}
 	var dest []any
 	if extra != nil {
@@ -55,9 +59,9 @@ func (r orgRepo) oneWith(ctx context.Context, column string, extra any, where st
 	}
 	o, err := scanOrg(rows, dest...)
 	if err != nil {
-		return o, false, dbErr("scan organization", err)
+		return o, dbErr("scan organization", err)
 	}
-	return o, true, rows.Close()
+	return o, dbErr("select organization", rows.Close())
 }
 
 func (r orgRepo) Get(ctx context.Context, id int64) (domain.Organization, error) {
@@ -66,7 +70,7 @@ func (r orgRepo) Get(ctx context.Context, id int64) (domain.Organization, error)
 
 func (r orgRepo) GetWithRole(ctx context.Context, id, userID int64) (domain.Organization, domain.Role, error) {
 	var role *string
-	o, _, err := r.oneWith(ctx, ", (SELECT role FROM orgkit_memberships r WHERE r.organization_id = o.id AND r.user_id = ?)", &role,
+	o, err := r.oneWith(ctx, ", (SELECT role FROM orgkit_memberships r WHERE r.organization_id = o.id AND r.user_id = ?)", &role,
 		"o.id = ?", userID, id)
 	if err != nil || role == nil {
 		return o, "", err
@@ -75,17 +79,11 @@ func (r orgRepo) GetWithRole(ctx context.Context, id, userID int64) (domain.Orga
 }
 
 func (r orgRepo) GetForUpdate(ctx context.Context, id int64) (domain.Organization, error) {
-	if r.dialect == Postgres {
-		// Lock the bare row first: FOR UPDATE cannot be combined with the count subquery.
-		var found []int64
-		if err := r.db.WithContext(ctx).Raw("SELECT id FROM orgkit_organizations WHERE id = ? FOR UPDATE", id).Scan(&found).Error; err != nil {
-			return domain.Organization{}, dbErr("lock organization", err)
-		}
-		if len(found) == 0 {
-			return domain.Organization{}, domain.ErrOrganizationNotFound
-		}
+	lock := " FOR UPDATE" // SQLite has none: its transactions take the write lock at BEGIN
+	if r.dialect == SQLite {
+		lock = ""
 	}
-	return r.Get(ctx, id)
+	return r.oneQuery(ctx, "SELECT "+orgColumns+" FROM orgkit_organizations o WHERE o.id = ?"+lock, nil, id)
 }
 
 func (r orgRepo) GetBySlug(ctx context.Context, slug string) (domain.Organization, error) {
@@ -152,12 +150,9 @@ func (r orgRepo) List(ctx context.Context, q domain.OrganizationQuery) (domain.P
 		pageWhere = append(slices.Clone(where), "("+col+", o.id) "+after+" (?, ?)")
 		pageArgs = append(slices.Clone(args), v, q.After.ID)
 	}
-	// The page is chosen first and its columns (members_count's subquery) computed after, so
-	// an offset skips rows without counting their members.
-	inner, total, totalArgs := r.totalColumns(q)
-	order := " ORDER BY " + col + " " + dir + ", o.id " + dir
-	query := "SELECT " + orgColumns + total + " FROM (SELECT o.*" + inner + " FROM orgkit_organizations o" + whereSQL(pageWhere) +
-		order + " LIMIT ? OFFSET ?) o" + order
+	total, totalArgs := r.totalColumn(q)
+	query := "SELECT " + orgColumns + total + " FROM orgkit_organizations o" + whereSQL(pageWhere) +
+		" ORDER BY " + col + " " + dir + ", o.id " + dir + " LIMIT ? OFFSET ?"
 	pageArgs = append(append(totalArgs, pageArgs...), q.PageSize+1, q.Offset()) // one more tells whether a page follows
 	err := r.scanAll(ctx, query, pageArgs, func(rows *sql.Rows) error {
 		var extra []any
@@ -229,22 +224,22 @@ func cursorValue(c *domain.Cursor) (any, error) {
 	return t.UTC(), nil
 }
 
-// totalColumns are the inner and outer select's additions that carry the list's total on
-// every row of its page, and the outer one's arguments (which come before the query's own):
-// the count the triggers keep for an unfiltered list (never a million rows counted), and
-// count(*) OVER () for a member's organizations, few enough to count. A search (its matches
-// are counted faster through the trigram index than by the window) and a keyset page of a
-// filtered list (its WHERE is not the list's) have none: count then asks separately.
-func (r orgRepo) totalColumns(q domain.OrganizationQuery) (inner, outer string, args []any) {
+// totalColumn is the column that carries the list's total on every row of its page, and its
+// arguments (which come before the query's own): the count the triggers keep for an
+// unfiltered list (never a million rows counted), and count(*) OVER () for a member's
+// organizations, few enough to count. A search (its matches are counted faster through the
+// trigram index than by the window) and a keyset page of a filtered list (its WHERE is not
+// the list's) have none: count then asks separately.
+func (r orgRepo) totalColumn(q domain.OrganizationQuery) (string, []any) {
 	switch {
 	case r.countsKept(q) && q.Status != nil:
-		return "", ", (SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts WHERE status = ?)", []any{string(*q.Status)}
+		return ", (SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts WHERE status = ?)", []any{string(*q.Status)}
 	case r.countsKept(q):
-		return "", ", (SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts)", nil
+		return ", (SELECT COALESCE(SUM(n), 0) FROM orgkit_organization_counts)", nil
 	case q.MemberID != nil && q.Search == "" && q.After == nil:
-		return ", count(*) OVER () AS orgkit_total", ", o.orgkit_total", nil
+		return ", count(*) OVER ()", nil
 	}
-	return "", "", nil
+	return "", nil
 }
 
 // countsKept reports whether q's total is read from orgkit_organization_counts: every

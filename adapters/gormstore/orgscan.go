@@ -12,7 +12,7 @@ import (
 const orgColumns = `o.id, o.name, o.slug, o.tagline, o.description, o.email, o.phone, o.website, o.location,
  o.logo_url, o.icon_url, o.language_code, o.template_terms_id, o.template_policy_id, o.status,
  o.allow_public_signup, o.require_email_verification, o.default_role, o.metadata, o.created_at, o.updated_at,
- (SELECT COUNT(*) FROM orgkit_memberships m WHERE m.organization_id = o.id) AS members_count`
+ o.members_count`
 
 // scanOrg reads one row of orgColumns, then extra, the columns a query adds after them.
 func scanOrg(rows *sql.Rows, extra ...any) (domain.Organization, error) {

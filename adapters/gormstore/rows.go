@@ -29,7 +29,7 @@ type organizationRow struct {
 	RequireEmailVerification bool
 	DefaultRole              string
 	Metadata                 string
-	MembersCount             int64 `gorm:"->"` // computed by the select, never written
+	MembersCount             int64 `gorm:"->"` // kept by the memberships triggers, never written here
 	CreatedAt                time.Time
 	UpdatedAt                time.Time
 }

@@ -93,7 +93,42 @@ INSERT INTO orgkit_organization_counts (status, n)
     SELECT s.status, (SELECT count(*) FROM orgkit_organizations o WHERE o.status = s.status)
     FROM (VALUES ('active'), ('suspended'), ('archived')) AS s (status);
 
+-- members_count is a column kept by triggers on memberships, not a count(*) per organization
+-- read: a list of a hundred organizations ran a hundred counts, and a read of an
+-- organization with a hundred thousand members counted them all. Statement triggers with
+-- transition tables, so a COPY of memberships updates each organization once.
+ALTER TABLE orgkit_organizations ADD COLUMN members_count BIGINT NOT NULL DEFAULT 0;
+UPDATE orgkit_organizations o SET members_count = c.n
+    FROM (SELECT organization_id, count(*) AS n FROM orgkit_memberships GROUP BY organization_id) c
+    WHERE o.id = c.organization_id;
+-- +goose StatementBegin
+CREATE FUNCTION orgkit_members_count_maintain() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        UPDATE orgkit_organizations o SET members_count = o.members_count + d.n
+            FROM (SELECT organization_id, count(*) AS n FROM orgkit_new_members GROUP BY organization_id) d
+            WHERE o.id = d.organization_id;
+    ELSE
+        UPDATE orgkit_organizations o SET members_count = o.members_count - d.n
+            FROM (SELECT organization_id, count(*) AS n FROM orgkit_old_members GROUP BY organization_id) d
+            WHERE o.id = d.organization_id;
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+-- +goose StatementEnd
+CREATE TRIGGER orgkit_memberships_count_insert AFTER INSERT ON orgkit_memberships
+    REFERENCING NEW TABLE AS orgkit_new_members
+    FOR EACH STATEMENT EXECUTE FUNCTION orgkit_members_count_maintain();
+CREATE TRIGGER orgkit_memberships_count_delete AFTER DELETE ON orgkit_memberships
+    REFERENCING OLD TABLE AS orgkit_old_members
+    FOR EACH STATEMENT EXECUTE FUNCTION orgkit_members_count_maintain();
+
 -- +goose Down
+DROP TRIGGER orgkit_memberships_count_delete ON orgkit_memberships;
+DROP TRIGGER orgkit_memberships_count_insert ON orgkit_memberships;
+DROP FUNCTION orgkit_members_count_maintain();
+ALTER TABLE orgkit_organizations DROP COLUMN members_count;
 DROP TRIGGER orgkit_organizations_count_truncate ON orgkit_organizations;
 DROP TRIGGER orgkit_organizations_count_status ON orgkit_organizations;
 DROP TRIGGER orgkit_organizations_count_delete ON orgkit_organizations;

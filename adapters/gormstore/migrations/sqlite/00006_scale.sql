@@ -43,7 +43,28 @@ BEGIN
 END;
 -- +goose StatementEnd
 
+-- members_count is a column kept by triggers on memberships, not a count(*) per organization
+-- read (a list of a hundred organizations ran a hundred counts).
+ALTER TABLE orgkit_organizations ADD COLUMN members_count INTEGER NOT NULL DEFAULT 0;
+UPDATE orgkit_organizations SET members_count =
+    (SELECT count(*) FROM orgkit_memberships m WHERE m.organization_id = orgkit_organizations.id);
+-- +goose StatementBegin
+CREATE TRIGGER orgkit_memberships_count_insert AFTER INSERT ON orgkit_memberships
+BEGIN
+    UPDATE orgkit_organizations SET members_count = members_count + 1 WHERE id = NEW.organization_id;
+END;
+-- +goose StatementEnd
+-- +goose StatementBegin
+CREATE TRIGGER orgkit_memberships_count_delete AFTER DELETE ON orgkit_memberships
+BEGIN
+    UPDATE orgkit_organizations SET members_count = members_count - 1 WHERE id = OLD.organization_id;
+END;
+-- +goose StatementEnd
+
 -- +goose Down
+DROP TRIGGER orgkit_memberships_count_delete;
+DROP TRIGGER orgkit_memberships_count_insert;
+ALTER TABLE orgkit_organizations DROP COLUMN members_count;
 DROP TRIGGER orgkit_organizations_count_status;
 DROP TRIGGER orgkit_organizations_count_delete;
 DROP TRIGGER orgkit_organizations_count_insert;
