@@ -323,7 +323,9 @@ func (k *Kit) Service() *app.Service { return k.svc }
 // audit records commit or roll back with it. Hooks.AfterCommit is not called for them, since
 // the host, not orgkit, commits. Resolve cache entries a change affects are dropped when the
 // use case returns and again a second later (Config.Resolve): commit within that second, or a
-// resolve may serve the old answer until its TTL. Verifying a domain looks DNS up while tx is
+// resolve may serve the old answer until its TTL. Access cache entries (roles, organizations)
+// are dropped when the use case returns, so a read between then and the commit may keep the
+// old state for up to Config.AccessCache.TTL; reads through WithTx never use that cache. Verifying a domain looks DNS up while tx is
 // open: prefer Service() for VerifyDomain and RecheckDomain.
 func (k *Kit) WithTx(tx *gorm.DB) *app.Service {
 	store, err := gormstore.New(tx, k.cfg.Logger)
