@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 PG_DSN  ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 REDIS   ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-integration generate lint build bench bench-http
+.PHONY: run test test-integration generate lint build bench bench-http bench-scale
 
 run: ## serve on SQLite with a generated development secret (see the printed token command)
 	$(GO) run ./cmd/orgkit serve --dev
@@ -35,3 +35,7 @@ bench-http: ## issue 10's targets over HTTP under wrk vs a bare-Gin floor, on SQ
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && trap 'exit 130' INT TERM && \
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o "$$dir/orgkit" ./cmd/orgkit && \
 	$(GO) run ./internal/benchhttp -bin "$$dir/orgkit" -pg "$${ORGKIT_BENCH_POSTGRES_DSN:-$(PG_DSN)}" $(BENCH_HTTP_FLAGS)
+
+bench-scale: ## cost over HTTP under wrk at 10k, 100k and 1M seeded organizations, each on a fresh database of the Postgres at ORGKIT_BENCH_POSTGRES_DSN or PG_DSN (installs wrk when missing; SCALES="10000 …" to choose; ORGKIT_BIN, else bin/orgkit, built when missing)
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+	PG_DSN="$${ORGKIT_BENCH_POSTGRES_DSN:-$(PG_DSN)}" bash internal/benchscale/run.sh

@@ -207,7 +207,7 @@ func TestOrganizationRepo_List(t *testing.T) {
 			}
 			return append(slugs, fmt.Sprint(p.Total))
 		}
-		archived := domain.StatusArchived
+		archived, active := domain.StatusArchived, domain.StatusActive
 		cases := []struct {
 			name string
 			q    domain.OrganizationQuery
@@ -220,6 +220,10 @@ func TestOrganizationRepo_List(t *testing.T) {
 			{"search", domain.OrganizationQuery{Sort: domain.Sort{Field: "name"}, Search: "BRAVO"}, "[bravo-100 1]"},
 			{"search escapes like", domain.OrganizationQuery{Sort: domain.Sort{Field: "name"}, Search: "%"}, "[0]"},
 			{"page 2", domain.OrganizationQuery{Sort: domain.Sort{Field: "name"}, Page: 2, PageSize: 3}, "[delta 4]"},
+			{"member page 2", domain.OrganizationQuery{Sort: domain.Sort{Field: "name"}, MemberID: &u.ID, Page: 2, PageSize: 2}, "[delta 3]"},
+			{"status page 2", domain.OrganizationQuery{Sort: domain.Sort{Field: "name", Desc: true}, Status: &active, Page: 2, PageSize: 2}, "[alpha 3]"},
+			{"search page 2", domain.OrganizationQuery{Sort: domain.Sort{Field: "name"}, Search: "O", Page: 2, PageSize: 2}, "[charlie delta 4]"},
+			{"past the end", domain.OrganizationQuery{Sort: domain.Sort{Field: "name"}, MemberID: &u.ID, Page: 3, PageSize: 2}, "[3]"},
 		}
 		for _, c := range cases {
 			if got := fmt.Sprint(list(c.q)); got != c.want {

@@ -113,6 +113,9 @@ type seedTable struct {
 	// again (same names and definitions, every row validated) in the same transaction: one
 	// join instead of a lookup a row, which is most of the time of 10M memberships.
 	bulkFKs bool
+	// quiet are triggers of the table switched off for the load (Postgres): what they keep is
+	// written by the load itself (members_count, in the organizations' rows).
+	quiet []string
 }
 
 func seed(ctx context.Context, tx seedTx, d Dialect, o SeedOptions) (SeedResult, error) {
@@ -128,7 +131,8 @@ func seed(ctx context.Context, tx seedTx, d Dialect, o SeedOptions) (SeedResult,
 	if n > 0 && !o.Force {
 		return SeedResult{}, fmt.Errorf("%w (%d)", ErrSeedNotEmpty, n)
 	}
-	p := seedPlan{orgs: int64(o.Organizations), perOrg: int64(o.MembersPerOrg), now: o.Now.UTC().Truncate(time.Microsecond)}
+	p := seedPlan{orgs: int64(o.Organizations), perOrg: int64(o.MembersPerOrg), now: o.Now.UTC().Truncate(time.Microsecond),
+		presetCounts: d == Postgres}
 	if p.orgBase, err = tx.queryInt(ctx, lastID(d, "orgkit_organizations")); err != nil {
 		return SeedResult{}, err
 	}
@@ -186,8 +190,18 @@ func (t pgSeedTx) load(ctx context.Context, tb seedTable) error {
 			return err
 		}
 	}
+	for _, trigger := range tb.quiet { // the transaction's lock on the table hides this from others
+		if err := t.exec(ctx, "ALTER TABLE "+tb.name+" DISABLE TRIGGER "+trigger); err != nil {
+			return err
+		}
+	}
 	if err := t.copy(ctx, tb); err != nil {
 		return err
+	}
+	for _, trigger := range tb.quiet {
+		if err := t.exec(ctx, "ALTER TABLE "+tb.name+" ENABLE TRIGGER "+trigger); err != nil {
+			return err
+		}
 	}
 	if len(fks) == 0 {
 		return nil
@@ -305,6 +319,10 @@ type seedPlan struct {
 	consultants       int64 // users 1..consultants: the second member of 1,000 organizations each
 	regular           int64 // the other users, sharing the other memberships evenly
 	now               time.Time
+	// presetCounts: organizations are written with their members_count and the memberships
+	// load quiets the trigger that keeps it (Postgres), instead of that trigger updating a
+	// million organization rows again; SQLite's row triggers count as rows come.
+	presetCounts bool
 }
 
 const (
@@ -328,11 +346,17 @@ func (p seedPlan) at(i, n int64) time.Time {
 }
 
 func (p seedPlan) tables() []seedTable {
+	orgColumns := []string{"id", "name", "slug", "status", "allow_public_signup", "language_code", "created_at", "updated_at"}
+	var quiet []string
+	if p.presetCounts {
+		orgColumns = append(orgColumns, "members_count")
+		quiet = []string{"orgkit_memberships_count_insert"}
+	}
 	return []seedTable{
-		{"orgkit_users", []string{"id", "subject", "email", "email_verified", "name", "created_at", "updated_at"}, p.users(), p.user, false},
-		{"orgkit_organizations", []string{"id", "name", "slug", "status", "allow_public_signup", "language_code", "created_at", "updated_at"}, p.orgs, p.org, false},
-		{"orgkit_memberships", []string{"organization_id", "user_id", "role", "created_at"}, p.orgs * p.perOrg, p.membership, true},
-		{"orgkit_domains", []string{"organization_id", "domain", "domain_type", "status", "verification_token", "verified_at", "last_check_at", "created_at", "updated_at"}, p.domains(), p.domain, true},
+		{"orgkit_users", []string{"id", "subject", "email", "email_verified", "name", "created_at", "updated_at"}, p.users(), p.user, false, nil},
+		{"orgkit_organizations", orgColumns, p.orgs, p.org, false, nil},
+		{"orgkit_memberships", []string{"organization_id", "user_id", "role", "created_at"}, p.orgs * p.perOrg, p.membership, true, quiet},
+		{"orgkit_domains", []string{"organization_id", "domain", "domain_type", "status", "verification_token", "verified_at", "last_check_at", "created_at", "updated_at"}, p.domains(), p.domain, true, nil},
 	}
 }
 
@@ -358,6 +382,9 @@ func (p seedPlan) org(i int64, dst []any) {
 	name := fmt.Sprintf("%s %s %07d", seedWord(h>>40), seedSectors[(h>>52)%uint64(len(seedSectors))], id)
 	dst[0], dst[1], dst[2], dst[3], dst[4], dst[5], dst[6], dst[7] = id, name, fmt.Sprintf("org-%07d", id), status,
 		i%seedDomainEvery == 0, "en", created, updated
+	if p.presetCounts {
+		dst[8] = p.perOrg // every organization gets perOrg memberships
+	}
 }
 
 // membership i is slot j of organization k: j 0 is the owner, j 1 a consultant (an admin),

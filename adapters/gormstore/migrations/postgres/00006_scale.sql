@@ -98,6 +98,9 @@ INSERT INTO orgkit_organization_counts (status, n)
 -- organization with a hundred thousand members counted them all. Statement triggers with
 -- transition tables, so a COPY of memberships updates each organization once.
 ALTER TABLE orgkit_organizations ADD COLUMN members_count BIGINT NOT NULL DEFAULT 0;
+-- Room on each page, so that a changed members_count (no index covers it) is a heap-only
+-- update rather than a new entry in every index of the table, the trigram ones included.
+ALTER TABLE orgkit_organizations SET (fillfactor = 90);
 UPDATE orgkit_organizations o SET members_count = c.n
     FROM (SELECT organization_id, count(*) AS n FROM orgkit_memberships GROUP BY organization_id) c
     WHERE o.id = c.organization_id;
@@ -128,6 +131,7 @@ CREATE TRIGGER orgkit_memberships_count_delete AFTER DELETE ON orgkit_membership
 DROP TRIGGER orgkit_memberships_count_delete ON orgkit_memberships;
 DROP TRIGGER orgkit_memberships_count_insert ON orgkit_memberships;
 DROP FUNCTION orgkit_members_count_maintain();
+ALTER TABLE orgkit_organizations RESET (fillfactor);
 ALTER TABLE orgkit_organizations DROP COLUMN members_count;
 DROP TRIGGER orgkit_organizations_count_truncate ON orgkit_organizations;
 DROP TRIGGER orgkit_organizations_count_status ON orgkit_organizations;
