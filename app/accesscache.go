@@ -19,6 +19,9 @@ import (
 // changed it and the invalidation did not arrive.
 const DefaultAccessCacheTTL = 2 * time.Second
 
+// publishTimeout bounds telling the other replicas of a change.
+const publishTimeout = 2 * time.Second
+
 // accessCacheEntries bounds each of the cache's maps: a full map drops an arbitrary entry.
 const accessCacheEntries = 50_000
 
@@ -266,6 +269,9 @@ func (c *accessCache) forget(ctx context.Context, s staleness) {
 	if c.bus == nil {
 		return
 	}
+	// The change is committed even when its caller has gone: tell the others regardless.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), publishTimeout)
+	defer cancel()
 	if err := c.bus.Publish(ctx, s.encode()); err != nil {
 		c.log.WarnContext(ctx, "access cache: invalidation not published; other replicas catch up within the TTL",
 			slog.Duration("ttl", c.ttl), slog.Any("error", err))

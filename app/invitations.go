@@ -43,8 +43,13 @@ func (s *Service) CreateInvitation(ctx context.Context, p domain.Principal, orgI
 	}
 	var inv domain.Invitation
 	err = s.do(ctx, func(tx ports.Repos) error {
-		org, _, err := s.authorize(ctx, tx, p, orgID, domain.ActionInviteManage, false)
+		// The grant is checked again on what the transaction reads: the checks above may
+		// have read another replica's view from before a demotion (the access cache).
+		org, actor, err := s.authorize(ctx, tx, p, orgID, domain.ActionInviteManage, false)
 		if err != nil {
+			return err
+		}
+		if err := domain.CheckGrant(p, actor, n.Role); err != nil {
 			return err
 		}
 		if err := s.refuseMember(ctx, tx, orgID, email); err != nil {

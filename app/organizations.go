@@ -66,7 +66,7 @@ func (s *Service) GetOrganizationBySlug(ctx context.Context, p domain.Principal,
 	return org, wrap("get organization by slug", err)
 }
 
-// ListOrganizations lists the caller's organizations, or all of them for superadmins. Zero
+// ListOrganizations lists the caller's active organizations, or all of them for superadmins. Zero
 // fields of q take their defaults (page 1, 25 a page, by name).
 // Errors: validation_error.
 func (s *Service) ListOrganizations(ctx context.Context, p domain.Principal, q domain.OrganizationQuery) (domain.Page[domain.Organization], error) {
@@ -76,7 +76,12 @@ func (s *Service) ListOrganizations(ctx context.Context, p domain.Principal, q d
 	}
 	q.MemberID = nil
 	if !s.Can(p, domain.ActionListAll, "") {
-		q.MemberID = &p.User.ID
+		// A member sees the organizations that admit them (Organization.Admits): active ones.
+		active := domain.StatusActive
+		if q.Status != nil && *q.Status != active {
+			return domain.Page[domain.Organization]{Page: q.Page, PageSize: q.PageSize, Items: []domain.Organization{}}, nil
+		}
+		q.MemberID, q.Status = &p.User.ID, &active
 	}
 	page, err := s.uow.Organizations().List(ctx, q)
 	return page, wrap("list organizations", err)

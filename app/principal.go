@@ -157,6 +157,10 @@ func (s *Service) RelinkEmail(ctx context.Context, email, subject string) (domai
 			if err := tx.Users().UpdateProfile(ctx, holder); err != nil {
 				return err
 			}
+			// Audited apart, so the holder's cached sign-in (a superadmin address, say) goes too.
+			if err := s.record(ctx, tx, nil, event{action: domain.AuditUserEmailReleased, targetType: "user", targetID: holder.ID, changes: []string{"email"}}); err != nil {
+				return err
+			}
 		} else if err != nil && !errors.Is(err, domain.ErrUserNotFound) {
 			return err
 		}

@@ -191,9 +191,9 @@ func (s *Service) do(ctx context.Context, fn func(tx ports.Repos) error) error {
 		written = written[:0] // a store may retry fn
 		return fn(recordingRepos{Repos: tx, written: &written})
 	})
-	if err == nil {
-		s.access.forget(ctx, stalenessOf(written))
-	}
+	// Forgotten on failure too: a commit whose answer was lost may still have committed,
+	// and forgetting what did not change costs a reload.
+	s.access.forget(ctx, stalenessOf(written))
 	if err == nil && s.hooks.AfterCommit != nil && !s.outerTx {
 		for _, r := range written {
 			s.hooks.AfterCommit(ctx, r)

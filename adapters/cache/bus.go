@@ -37,14 +37,32 @@ func (b *RedisBus) Publish(ctx context.Context, msg string) error {
 	return nil
 }
 
-// busPingEvery is how long Subscribe waits for a message before it pings: a connection that
-// died without a word is found and replaced within about that time.
-const busPingEvery = 15 * time.Second
+// busPingEvery is how long Subscribe waits for a message before it pings; a ping unanswered
+// by the next wait means a connection that died without a word (a half-open TCP
+// connection accepts the ping's write), which is then replaced.
+var busPingEvery = 15 * time.Second
 
-// Subscribe receives the channel's messages until ctx ends, reconnecting after failures
-// (go-redis resubscribes on the next receive). resync runs after every subscription
-// confirmation, the first one included.
+// Subscribe receives the channel's messages until ctx ends, subscribing again after failures
+// and after a ping goes unanswered. resync runs after every subscription confirmation, the
+// first one included.
 func (b *RedisBus) Subscribe(ctx context.Context, receive func(string), resync func()) error {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		if b.follow(ctx, receive, resync) { // it received something: the next failure starts afresh
+			backoff = 100 * time.Millisecond
+		}
+		select { // Redis is away, or the connection died: try again a little later
+		case <-ctx.Done():
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 5*time.Second)
+	}
+	return nil
+}
+
+// follow runs one subscription until ctx ends, Redis fails or a ping goes unanswered, and
+// reports whether anything arrived.
+func (b *RedisBus) follow(ctx context.Context, receive func(string), resync func()) (received bool) {
 	ps := b.client.Subscribe(ctx, b.channel)
 	stop := context.AfterFunc(ctx, func() { _ = ps.Close() }) // a blocked receive does not watch ctx
 	defer func() {
@@ -52,26 +70,22 @@ func (b *RedisBus) Subscribe(ctx context.Context, receive func(string), resync f
 			_ = ps.Close()
 		}
 	}()
-	backoff := 100 * time.Millisecond
-	for ctx.Err() == nil {
+	pinged := false
+	for {
 		m, err := ps.ReceiveTimeout(ctx, busPingEvery)
 		switch {
-		case err == nil:
-			backoff = 100 * time.Millisecond
 		case ctx.Err() != nil:
-			return nil
-		case isTimeout(err):
-			_ = ps.Ping(ctx) // a dead connection fails here and is replaced on the next receive
-			continue
-		default:
-			select { // Redis is away: try again a little later
-			case <-ctx.Done():
-				return nil
-			case <-time.After(backoff):
+			return received
+		case isTimeout(err) && !pinged:
+			pinged = true
+			if ps.Ping(ctx) != nil {
+				return received
 			}
-			backoff = min(2*backoff, 5*time.Second)
 			continue
+		case err != nil: // a failure, or the ping unanswered
+			return received
 		}
+		received, pinged = true, false
 		switch m := m.(type) {
 		case *redis.Subscription:
 			if m.Kind == "subscribe" {
@@ -81,7 +95,6 @@ func (b *RedisBus) Subscribe(ctx context.Context, receive func(string), resync f
 			receive(m.Payload)
 		}
 	}
-	return nil
 }
 
 func isTimeout(err error) bool {

@@ -3,6 +3,8 @@ package cache_test
 import (
 	"context"
 	"crypto/rand"
+	"net"
+	"sync"
 	"testing"
 	"time"
 
@@ -76,5 +78,111 @@ func TestRedisBus_PublishFailsWithoutRedis(t *testing.T) {
 	bus := cache.NewRedisBus(client, "orgkit-test:invalidate")
 	if err := bus.Publish(context.Background(), "o:1"); err == nil {
 		t.Fatal("publish to an unreachable Redis succeeded")
+	}
+}
+
+// A connection that goes silent without closing (a half-open TCP connection: the ping's
+// write succeeds, nothing comes back) is replaced once a ping goes unanswered, and the new
+// subscription resyncs, since what was published meanwhile is lost.
+func TestRedisBus_ReplacesASilentConnection(t *testing.T) {
+	restore := cache.SetBusPingEvery(100 * time.Millisecond)
+	defer restore()
+	real := redisClient(t)
+	proxy := newFreezingProxy(t, real.Options().Addr)
+	client := redis.NewClient(&redis.Options{Addr: proxy.addr(), MaxRetries: -1, DialTimeout: time.Second})
+	closeClient(t, client)
+	channel := "orgkit-test:" + rand.Text() + ":invalidate"
+	resyncs := make(chan struct{}, 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- cache.NewRedisBus(client, channel).Subscribe(ctx, func(string) {}, func() { resyncs <- struct{}{} })
+	}()
+	wait := func(what string) {
+		t.Helper()
+		select {
+		case <-resyncs:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no resync %s", what)
+		}
+	}
+	wait("after subscribing")
+	proxy.freeze() // the connections stay open and carry nothing
+	wait("after the connection went silent")
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// freezingProxy forwards TCP to a target until freeze, after which its open connections
+// carry nothing while staying open; new connections forward again.
+type freezingProxy struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	frozen []net.Conn
+}
+
+func newFreezingProxy(t *testing.T, target string) *freezingProxy {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &freezingProxy{ln: ln, target: target}
+	t.Cleanup(func() {
+		_ = ln.Close()
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for _, c := range p.frozen {
+			_ = c.Close()
+		}
+	})
+	go p.serve()
+	return p
+}
+
+func (p *freezingProxy) addr() string { return p.ln.Addr().String() }
+
+func (p *freezingProxy) serve() {
+	for {
+		c, err := p.ln.Accept()
+		if err != nil {
+			return
+		}
+		up, err := net.Dial("tcp", p.target)
+		if err != nil {
+			_ = c.Close()
+			continue
+		}
+		p.mu.Lock()
+		p.frozen = append(p.frozen, c, up)
+		p.mu.Unlock()
+		go p.pipe(c, up)
+		go p.pipe(up, c)
+	}
+}
+
+// pipe copies until the connection is frozen (its deadline passes) or closed.
+func (p *freezingProxy) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// freeze stops every open connection from carrying anything, without closing it.
+func (p *freezingProxy) freeze() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, c := range p.frozen {
+		_ = c.SetReadDeadline(time.Now())
 	}
 }

@@ -87,9 +87,6 @@ func OpenDB(ctx context.Context, url string, opts ...Option) (*gorm.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if dialect == Postgres {
-		dsn = withoutJIT(dsn)
-	}
 	d, err := dialector(dialect, dsn)
 	if err != nil {
 		return nil, err
@@ -121,19 +118,6 @@ func OpenDB(ctx context.Context, url string, opts ...Option) (*gorm.DB, error) {
 		return nil, fmt.Errorf("connect to %s database: %w", dialect, err)
 	}
 	return db, nil
-}
-
-// withoutJIT turns Postgres's JIT compiler off for the pool's sessions unless the URL says
-// otherwise: orgkit's queries are short, and a plan the planner thinks expensive (a list's
-// count over many rows) would spend a hundred milliseconds compiling what runs in two.
-func withoutJIT(dsn string) string {
-	if strings.Contains(dsn, "jit=") {
-		return dsn
-	}
-	if strings.Contains(dsn, "?") {
-		return dsn + "&jit=off"
-	}
-	return dsn + "?jit=off"
 }
 
 var (

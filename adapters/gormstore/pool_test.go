@@ -73,25 +73,3 @@ func TestOpen_PostgresPoolKeepsIdleConnections(t *testing.T) {
 		})
 	}
 }
-
-// The pool Open makes runs with JIT off (a list whose estimate crosses jit_above_cost would
-// compile for longer than it runs), unless the URL sets jit itself.
-func TestOpenDB_PostgresWithoutJIT(t *testing.T) {
-	url := gormtest.URL(t, gormstore.Postgres)
-	for _, c := range []struct{ url, want string }{{url, "off"}, {url + "&jit=on", "on"}} {
-		db, err := gormstore.OpenDB(context.Background(), c.url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var jit string
-		if err := db.Raw("SHOW jit").Scan(&jit).Error; err != nil {
-			t.Fatal(err)
-		}
-		if sqlDB, err := db.DB(); err == nil {
-			_ = sqlDB.Close()
-		}
-		if jit != c.want {
-			t.Errorf("%s: jit %q, want %q", c.url, jit, c.want)
-		}
-	}
-}

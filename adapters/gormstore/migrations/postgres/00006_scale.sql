@@ -1,9 +1,14 @@
 -- +goose Up
 -- Scale to a million organizations: indexes for every sort order, the status filter and the
--- substring search, and an exact count of organizations by status that needs no count(*).
--- Index builds block writes to orgkit_organizations and orgkit_users (reads go on) for
--- seconds at 1M rows.
-LOCK TABLE orgkit_organizations IN SHARE ROW EXCLUSIVE MODE;
+-- substring search, an exact count of organizations by status that needs no count(*), and
+-- members_count kept by triggers.
+-- Every lock is taken here, before any work, in the order requests take them (a membership
+-- write, then its organization), and none is strengthened later: a lock taken midway while
+-- holding another deadlocks with live traffic. Organizations are closed to reads and writes,
+-- memberships and users to writes, until the migration commits (seconds at 1M rows).
+LOCK TABLE orgkit_memberships IN SHARE ROW EXCLUSIVE MODE;
+LOCK TABLE orgkit_organizations IN ACCESS EXCLUSIVE MODE;
+LOCK TABLE orgkit_users IN SHARE MODE;
 
 -- Sorts by created_at and updated_at, id breaking ties (name, id exists already).
 CREATE INDEX orgkit_organizations_created_idx ON orgkit_organizations (created_at, id);
