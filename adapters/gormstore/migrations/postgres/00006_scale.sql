@@ -112,7 +112,9 @@ UPDATE orgkit_organizations o SET members_count = c.n
 -- +goose StatementBegin
 CREATE FUNCTION orgkit_members_count_maintain() RETURNS trigger AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
+    IF TG_OP = 'TRUNCATE' THEN
+        UPDATE orgkit_organizations SET members_count = 0 WHERE members_count <> 0;
+    ELSIF TG_OP = 'INSERT' THEN
         UPDATE orgkit_organizations o SET members_count = o.members_count + d.n
             FROM (SELECT organization_id, count(*) AS n FROM orgkit_new_members GROUP BY organization_id) d
             WHERE o.id = d.organization_id;
@@ -131,8 +133,11 @@ CREATE TRIGGER orgkit_memberships_count_insert AFTER INSERT ON orgkit_membership
 CREATE TRIGGER orgkit_memberships_count_delete AFTER DELETE ON orgkit_memberships
     REFERENCING OLD TABLE AS orgkit_old_members
     FOR EACH STATEMENT EXECUTE FUNCTION orgkit_members_count_maintain();
+CREATE TRIGGER orgkit_memberships_count_truncate AFTER TRUNCATE ON orgkit_memberships
+    FOR EACH STATEMENT EXECUTE FUNCTION orgkit_members_count_maintain();
 
 -- +goose Down
+DROP TRIGGER orgkit_memberships_count_truncate ON orgkit_memberships;
 DROP TRIGGER orgkit_memberships_count_delete ON orgkit_memberships;
 DROP TRIGGER orgkit_memberships_count_insert ON orgkit_memberships;
 DROP FUNCTION orgkit_members_count_maintain();
