@@ -1,8 +1,13 @@
 package orgkit
 
 import (
+	"context"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	_ "github.com/orgkit/orgkit/adapters/gormstore/sqlite"
 )
 
 // TestRedisClient_ShortTimeouts: the binary's client gives up on a slow Redis in about a
@@ -24,5 +29,39 @@ func TestRedisClient_ShortTimeouts(t *testing.T) {
 	defer c2.Close()
 	if o := c2.Options(); o.ReadTimeout != 2*time.Second || o.DialTimeout != 3*time.Second || o.WriteTimeout != 500*time.Millisecond {
 		t.Fatalf("the URL's own timeouts: dial %v read %v write %v", o.DialTimeout, o.ReadTimeout, o.WriteTimeout)
+	}
+}
+
+// ORGKIT_ACCESS_CACHE_TTL sets the access cache's lifetime, 0 turns it off, and a value that
+// is not a duration (or a negative one) is an error naming the variable.
+func TestConfigFromEnv_AccessCacheTTL(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		want  AccessCacheConfig
+		fails bool
+	}{
+		{"", AccessCacheConfig{}, false},
+		{"500ms", AccessCacheConfig{TTL: 500 * time.Millisecond}, false},
+		{"0", AccessCacheConfig{Disabled: true}, false},
+		{"-1s", AccessCacheConfig{}, true},
+		{"soon", AccessCacheConfig{}, true},
+	} {
+		env := map[string]string{"ORGKIT_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "orgkit.db"), "ORGKIT_ACCESS_CACHE_TTL": c.value}
+		cfg, err := ConfigFromEnv(context.Background(), func(k string) string { return env[k] })
+		if c.fails {
+			if err == nil || !strings.Contains(err.Error(), "ORGKIT_ACCESS_CACHE_TTL") {
+				t.Errorf("%q: %v, want an error naming ORGKIT_ACCESS_CACHE_TTL", c.value, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", c.value, err)
+		}
+		if err := CloseConfig(cfg); err != nil {
+			t.Fatal(err)
+		}
+		if cfg.AccessCache != c.want {
+			t.Errorf("%q: %+v, want %+v", c.value, cfg.AccessCache, c.want)
+		}
 	}
 }

@@ -109,11 +109,16 @@ func TestAccessCache_Bounded(t *testing.T) {
 	if len(c.users) != accessCacheEntries || len(c.ids) != accessCacheEntries || len(c.orgs) != accessCacheEntries {
 		t.Fatalf("users %d, ids %d, orgs %d; want %d each", len(c.users), len(c.ids), len(c.orgs), accessCacheEntries)
 	}
+	c.putUser(alice, c.generation())
 	for i := range maxCachedRoles + 10 {
-		c.putRole(1, int64(i), domain.RoleMember, c.generation())
+		c.putRole(alice.ID, int64(i), domain.RoleMember, c.generation())
 	}
-	if e := c.entry(1); e != nil && len(e.roles) > maxCachedRoles {
-		t.Fatalf("%d roles kept for one user", len(e.roles))
+	e := c.entry(alice.ID)
+	if e == nil {
+		t.Fatal("alice's entry is gone")
+	}
+	if len(e.roles) != maxCachedRoles {
+		t.Fatalf("%d roles kept for alice, want exactly %d", len(e.roles), maxCachedRoles)
 	}
 }
 

@@ -268,29 +268,22 @@ func (s *Service) authorize(ctx context.Context, r ports.Repos, p domain.Princip
 // is warm, else in one query (the organization and the caller's role together).
 func (s *Service) authorizeRead(ctx context.Context, p domain.Principal, orgID int64, a domain.Action) (domain.Organization, domain.Role, error) {
 	c := s.cached()
-	gen := c.generation()
-	org, orgOK := c.org(orgID)
-	role, roleOK := c.role(p.User.ID, orgID)
-	var err error
-	switch {
-	case orgOK && roleOK:
-	case orgOK:
-		role, err = s.uow.Memberships().Role(ctx, orgID, p.User.ID)
-		if err == nil {
-			c.putRole(p.User.ID, orgID, role, gen)
+	if org, ok := c.org(orgID); ok {
+		role, err := s.roleRead(ctx, p, orgID)
+		if err != nil {
+			return org, "", err
 		}
-	default: // a put refreshes the entry's lifetime: only what was read is put
-		org, role, err = s.uow.Organizations().GetWithRole(ctx, orgID, p.User.ID)
-		if err == nil {
-			if role != "" || p.Superadmin { // outsiders probing ids fill no entries
-				c.putOrg(org, gen)
-			}
-			c.putRole(p.User.ID, orgID, role, gen)
-		}
+		return org, role, s.permit(p, org, role, a)
 	}
+	gen := c.generation()
+	org, role, err := s.uow.Organizations().GetWithRole(ctx, orgID, p.User.ID)
 	if err != nil {
 		return org, "", err
 	}
+	if role != "" || p.Superadmin { // outsiders probing ids fill no entries
+		c.putOrg(org, gen)
+	}
+	c.putRole(p.User.ID, orgID, role, gen)
 	return org, role, s.permit(p, org, role, a)
 }
 
