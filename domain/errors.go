@@ -114,6 +114,7 @@ var (
 	ErrInvitationAccepted   = &Error{Code: CodeInvitationAccepted, Message: "this invitation has been accepted already"}
 	ErrInvitationMismatch   = &Error{Code: CodeInvitationMismatch, Message: "this invitation was sent to another address: sign in with the invited, verified email"}
 	ErrVaultUnavailable     = &Error{Code: CodeVaultUnavailable, Message: "the API-key vault is not configured: set ORGKIT_VAULT_KEYS"}
+	ErrBlobNotFound         = &Error{Code: CodeNotFound, Message: "blob not found"}
 )
 
 // CodeOf returns the code of err, or CodeInternal when err carries none.
