@@ -1,0 +1,166 @@
+package main
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/orgkit/orgkit"
+	"github.com/orgkit/orgkit/domain"
+)
+
+// permissions are the host's own actions in orgkit's one policy table (superadmins may do
+// everything): admins create events, every member reads them.
+var permissions = map[string][]string{
+	"event.create": {"owner", "admin"},
+	"event.read":   {"owner", "admin", "member", "viewer"},
+}
+
+// eventsAPI serves /v1/organizations/:id/events. The middleware before it has authorized the
+// caller in the path's organization, so its handlers read input only once that passed: an
+// outsider learns it may not act, never what was wrong with its request.
+type eventsAPI struct {
+	store events
+	now   func() time.Time
+}
+
+// eventJSON is an event as answered, in seed 000's style: snake_case, RFC 3339 in UTC.
+type eventJSON struct {
+	ID             int64   `json:"id"`
+	OrganizationID int64   `json:"organization_id"`
+	Name           string  `json:"name"`
+	Slug           string  `json:"slug"`
+	Description    *string `json:"description"`
+	StartDate      *string `json:"start_date"`
+	EndDate        *string `json:"end_date"`
+	Website        *string `json:"website"`
+	ContactEmail   *string `json:"contact_email"`
+	IsActive       bool    `json:"is_active"`
+	CreatedAt      string  `json:"created_at"`
+	UpdatedAt      string  `json:"updated_at"`
+}
+
+func toJSON(e event, now time.Time) eventJSON {
+	return eventJSON{ID: e.ID, OrganizationID: e.OrganizationID, Name: e.Name, Slug: e.Slug, Description: e.Description,
+		StartDate: optionalTime(e.StartDate), EndDate: optionalTime(e.EndDate), Website: e.Website,
+		ContactEmail: e.ContactEmail, IsActive: e.active(now), CreatedAt: rfc3339(e.CreatedAt), UpdatedAt: rfc3339(e.UpdatedAt)}
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func optionalTime(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := rfc3339(*t)
+	return &s
+}
+
+// create answers 201 with the new event. Errors: validation_error naming each bad field,
+// event_slug_taken, organization_not_found (deleted meanwhile), payload_too_large,
+// unsupported_media_type.
+func (h eventsAPI) create(c *gin.Context) {
+	oc, _ := orgkit.OrgContextFrom(c.Request.Context())
+	var v domain.Validation
+	o, err := readObject(c, &v)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	n := newEvent{Name: deref(o.text("name", true)), Slug: deref(o.text("slug", true)),
+		Description: o.text("description", false), Website: o.text("website", false), Email: o.text("contact_email", false),
+		StartDate: o.text("start_date", false), EndDate: o.text("end_date", false)}
+	o.rejectUnknown()
+	now := h.now()
+	e, err := n.build(oc.Organization.ID, now)
+	// One message a field: a field the body already got wrong keeps that message.
+	var de *domain.Error
+	if errors.As(err, &de) {
+		for _, f := range de.Details {
+			v.Add(f.Field, "%s", f.Message)
+		}
+	}
+	if err := v.Err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	if e, err = h.store.create(c.Request.Context(), e); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"data": toJSON(e, now)})
+}
+
+// list answers a page of the organization's events with orgkit's list meta (page,
+// page_size, total, total_pages). Errors: validation_error (page, page_size, q, is_active).
+func (h eventsAPI) list(c *gin.Context) {
+	oc, _ := orgkit.OrgContextFrom(c.Request.Context())
+	var v domain.Validation
+	for key, vals := range c.Request.URL.Query() {
+		for _, val := range vals {
+			if !domain.SafeText(key, false) || !domain.SafeText(val, false) {
+				field := key
+				if !domain.SafeText(key, false) || len(key) > 64 {
+					field = "query"
+				}
+				v.Add(field, "%s must be valid UTF-8 text without control characters", field)
+			}
+		}
+	}
+	q := eventQuery{
+		Page:     queryInt(c, &v, "page", 1, domain.MaxPage, 1),
+		PageSize: queryInt(c, &v, "page_size", 1, domain.MaxPageSize, domain.DefaultPageSize),
+		Search:   c.Query("q"),
+	}
+	if !domain.SafeText(q.Search, false) || utf8.RuneCountInString(q.Search) > domain.SearchMax {
+		v.Add("q", "q must be at most %d characters of text", domain.SearchMax)
+	}
+	if s, ok := c.GetQuery("is_active"); ok {
+		active, err := strconv.ParseBool(s)
+		if err != nil || (s != "true" && s != "false") {
+			v.Add("is_active", "is_active must be true or false")
+		}
+		q.Active = &active
+	}
+	if err := v.Err(); err != nil {
+		writeError(c, err)
+		return
+	}
+	now := h.now()
+	page, err := h.store.list(c.Request.Context(), oc.Organization.ID, q, now)
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	items := make([]eventJSON, 0, len(page.Items))
+	for _, e := range page.Items {
+		items = append(items, toJSON(e, now))
+	}
+	c.JSON(http.StatusOK, gin.H{"data": items, "meta": gin.H{
+		"page": page.Page, "page_size": page.PageSize, "total": page.Total, "total_pages": page.TotalPages()}})
+}
+
+// queryInt reads an optional integer query parameter within [min, max], def when absent.
+func queryInt(c *gin.Context, v *domain.Validation, name string, min, max, def int) int {
+	s, ok := c.GetQuery(name)
+	if !ok {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < min || n > max {
+		v.Add(name, "%s must be an integer from %d to %d", name, min, max)
+		return def
+	}
+	return n
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
