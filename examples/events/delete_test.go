@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
+	"github.com/orgkit/orgkit/domain"
 )
 
 // TestEvents_SlugRace: racing creates of one slug in one organization leave exactly one
@@ -110,5 +111,60 @@ func seed(t *testing.T, h *host, orgID int64, who string, n int) {
 		if code, body := h.call("POST", eventsPath(orgID), who, fmt.Sprintf(`{"name":"Event %d","slug":"event-%d"}`, i, i)); code != 201 {
 			t.Fatalf("seed: %d %v", code, body)
 		}
+	}
+}
+
+// TestEvents_CreateRacesDelete: creates racing the organization's delete each answer 201 or
+// 404 organization_not_found, never a 500, and no event outlives its organization.
+func TestEvents_CreateRacesDelete(t *testing.T) {
+	for _, d := range gormtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			h := newHost(t, d, options{})
+			alpha, _ := h.world()
+			const n = 10
+			codes := make(chan int, n+1)
+			errs := make(chan error, n+1)
+			start := make(chan struct{})
+			for i := range n + 1 {
+				go func() {
+					<-start
+					method, path, body := "POST", eventsPath(alpha), fmt.Sprintf(`{"name":"Racer %d","slug":"racer-%d"}`, i, i)
+					if i == n {
+						method, path, body = "DELETE", fmt.Sprintf("/v1/organizations/%d", alpha), ""
+					}
+					code, out, err := h.request(method, path, root, body)
+					if err == nil && code != 201 && code != 204 && (code != 404 || out["error"].(map[string]any)["code"] != "organization_not_found") {
+						err = fmt.Errorf("%s %s: %d %v", method, path, code, out)
+					}
+					codes <- code
+					errs <- err
+				}()
+			}
+			close(start)
+			for range n + 1 {
+				if err := <-errs; err != nil {
+					t.Error(err)
+				}
+				<-codes
+			}
+			if left := h.count(alpha); left != 0 {
+				t.Fatalf("%d events outlived their organization", left)
+			}
+		})
+	}
+}
+
+// TestEvents_StoreTranslatesOrganizationGone: a write for an organization that does not
+// exist (deleted between authorization and insert) is organization_not_found on both
+// databases, by the foreign key's name on Postgres and its result code on SQLite.
+func TestEvents_StoreTranslatesOrganizationGone(t *testing.T) {
+	for _, d := range gormtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			h := newHost(t, d, options{})
+			_, err := events{db: h.db}.create(context.Background(), event{OrganizationID: 987654, Name: "Orphan", Slug: "orphan", CreatedAt: now, UpdatedAt: now})
+			if !errors.Is(err, domain.ErrOrganizationNotFound) {
+				t.Fatalf("got %v, want organization_not_found", err)
+			}
+		})
 	}
 }
