@@ -140,6 +140,7 @@ func TestEvents_Create(t *testing.T) {
 					{"website relative", `{"name":"Web","slug":"web","website":"/summit"}`, []string{"website"}},
 					{"email", `{"name":"Mail","slug":"mail-bad","contact_email":"not-an-email"}`, []string{"contact_email"}},
 					{"dates", `{"name":"Dates","slug":"dates","start_date":"tomorrow","end_date":"2026-13-01"}`, []string{"start_date", "end_date"}},
+					{"out of range", `{"name":"Dates","slug":"dates","start_date":"0000-01-01T00:00:00+01:00","end_date":"9999-12-31T23:00:00-05:00"}`, []string{"start_date", "end_date"}},
 					{"end before start", `{"name":"Dates","slug":"dates","start_date":"2026-05-02","end_date":"2026-05-01T23:00:00Z"}`, []string{"end_date"}},
 					{"wrong types", `{"name":5,"slug":["x"],"website":true}`, []string{"name", "slug", "website"}},
 					{"unknown field", `{"name":"Extra","slug":"extra","is_active":true,"organization_id":2}`, []string{"is_active", "organization_id"}},

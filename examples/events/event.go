@@ -37,9 +37,9 @@ func (e event) active(now time.Time) bool { return e.EndDate == nil || !e.EndDat
 
 // newEvent is what a caller asks to create, as sent: dates are still text.
 type newEvent struct {
-	Name, Slug                  string
-	Description, Website, Email *string
-	StartDate, EndDate          *string
+	Name, Slug                         string
+	Description, Website, ContactEmail *string
+	StartDate, EndDate                 *string
 }
 
 // build is the host's rule for a new event, whoever creates it (HTTP, a job, an import): it
@@ -54,8 +54,8 @@ func (n newEvent) build(orgID int64, now time.Time) (event, error) {
 	validateWebsite(&v, n.Website)
 	e := event{OrganizationID: orgID, Name: n.Name, Slug: n.Slug, Description: n.Description, Website: n.Website,
 		CreatedAt: now, UpdatedAt: now}
-	if n.Email != nil {
-		email, err := domain.ParseEmail("contact_email", *n.Email)
+	if n.ContactEmail != nil {
+		email, err := domain.ParseEmail("contact_email", *n.ContactEmail)
 		v.Merge(err)
 		e.ContactEmail = &email
 	}
@@ -71,8 +71,9 @@ func (n newEvent) build(orgID int64, now time.Time) (event, error) {
 const dateLayout = "2006-01-02"
 
 // parseDate reads an RFC 3339 timestamp or a date, kept in UTC to the second (what the JSON
-// answer shows). A date alone is its first second (UTC) as a start and its last as an end,
-// so a one-day event ("2026-05-01" to "2026-05-01") lasts that whole day.
+// answer shows), within the years 1-9999 that RFC 3339 and both databases hold alike. A
+// date alone is its first second (UTC) as a start and its last as an end, so a one-day
+// event ("2026-05-01" to "2026-05-01") lasts that whole day.
 func parseDate(v *domain.Validation, field string, s *string, end bool) *time.Time {
 	if s == nil {
 		return nil
@@ -83,11 +84,14 @@ func parseDate(v *domain.Validation, field string, s *string, end bool) *time.Ti
 			t = t.Add(24*time.Hour - time.Second)
 		}
 	}
-	if err != nil || !domain.SafeText(*s, false) {
-		v.Add(field, "%s must be an RFC 3339 timestamp (2026-05-01T09:00:00Z) or a date (2026-05-01)", field)
+	if err == nil {
+		t = t.UTC()
+	}
+	if err != nil || !domain.SafeText(*s, false) || t.Year() < 1 || t.Year() > 9999 {
+		v.Add(field, "%s must be an RFC 3339 timestamp (2026-05-01T09:00:00Z) or a date (2026-05-01) in the years 1-9999", field)
 		return nil
 	}
-	t = t.UTC().Truncate(time.Second)
+	t = t.Truncate(time.Second)
 	return &t
 }
 

@@ -14,7 +14,7 @@ func TestNewEvent_Build(t *testing.T) {
 	str := func(s string) *string { return &s }
 	at := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	e, err := newEvent{Name: "Fair", Slug: "fair", StartDate: str("2026-06-01T10:00:00.9+02:00"), EndDate: str("2026-06-02"),
-		Email: str("Team@Example.com")}.build(7, at)
+		ContactEmail: str("Team@Example.com")}.build(7, at)
 	if err != nil {
 		t.Fatal(err)
 	}

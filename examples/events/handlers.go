@@ -72,7 +72,7 @@ func (h eventsAPI) create(c *gin.Context) {
 		return
 	}
 	n := newEvent{Name: deref(o.text("name", true)), Slug: deref(o.text("slug", true)),
-		Description: o.text("description", false), Website: o.text("website", false), Email: o.text("contact_email", false),
+		Description: o.text("description", false), Website: o.text("website", false), ContactEmail: o.text("contact_email", false),
 		StartDate: o.text("start_date", false), EndDate: o.text("end_date", false)}
 	o.rejectUnknown()
 	now := h.now()
@@ -120,8 +120,8 @@ func (h eventsAPI) list(c *gin.Context) {
 		v.Add("q", "q must be at most %d characters of text", domain.SearchMax)
 	}
 	if s, ok := c.GetQuery("is_active"); ok {
-		active, err := strconv.ParseBool(s)
-		if err != nil || (s != "true" && s != "false") {
+		active := s == "true"
+		if !active && s != "false" {
 			v.Add("is_active", "is_active must be true or false")
 		}
 		q.Active = &active
