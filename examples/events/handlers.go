@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -65,68 +67,49 @@ func optionalTime(t *time.Time) *string {
 // unsupported_media_type.
 func (h eventsAPI) create(c *gin.Context) {
 	oc, _ := orgkit.OrgContextFrom(c.Request.Context())
-	var v domain.Validation
-	o, err := readObject(c, &v)
-	if err != nil {
-		writeError(c, err)
-		return
-	}
-	n := newEvent{Name: deref(o.text("name", true)), Slug: deref(o.text("slug", true)),
-		Description: o.text("description", false), Website: o.text("website", false), ContactEmail: o.text("contact_email", false),
-		StartDate: o.text("start_date", false), EndDate: o.text("end_date", false)}
-	o.rejectUnknown()
 	now := h.now()
-	e, err := n.build(oc.Organization.ID, now)
-	// One message a field: a field the body already got wrong keeps that message.
-	var de *domain.Error
-	if errors.As(err, &de) {
-		for _, f := range de.Details {
-			v.Add(f.Field, "%s", f.Message)
-		}
+	e, err := readNewEvent(c, oc.Organization.ID, now)
+	if err == nil {
+		e, err = h.store.create(c.Request.Context(), e)
 	}
-	if err := v.Err(); err != nil {
-		writeError(c, err)
-		return
-	}
-	if e, err = h.store.create(c.Request.Context(), e); err != nil {
+	if err != nil {
 		writeError(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"data": toJSON(e, now)})
 }
 
+// readNewEvent reads the body and builds the event it asks for, reporting every bad field
+// once: a field the body already got wrong (missing, not a string) keeps that message.
+func readNewEvent(c *gin.Context, orgID int64, now time.Time) (event, error) {
+	var v domain.Validation
+	o, err := readObject(c, &v)
+	if err != nil {
+		return event{}, err
+	}
+	n := newEvent{Name: deref(o.text("name", true)), Slug: deref(o.text("slug", true)),
+		Description: o.text("description", false), Website: o.text("website", false),
+		ContactEmail: o.text("contact_email", false), StartDate: o.text("start_date", false), EndDate: o.text("end_date", false)}
+	o.rejectUnknown()
+	e, err := n.build(orgID, now)
+	var de *domain.Error
+	if errors.As(err, &de) {
+		for _, f := range de.Details {
+			v.Add(f.Field, "%s", f.Message)
+		}
+	} else if err != nil {
+		return event{}, err
+	}
+	return e, v.Err()
+}
+
 // list answers a page of the organization's events with orgkit's list meta (page,
-// page_size, total, total_pages). Errors: validation_error (page, page_size, q, is_active).
+// page_size, total, total_pages). Errors: validation_error (page, page_size, q, is_active,
+// or any query parameter that is not text).
 func (h eventsAPI) list(c *gin.Context) {
 	oc, _ := orgkit.OrgContextFrom(c.Request.Context())
-	var v domain.Validation
-	for key, vals := range c.Request.URL.Query() {
-		for _, val := range vals {
-			if !domain.SafeText(key, false) || !domain.SafeText(val, false) {
-				field := key
-				if !domain.SafeText(key, false) || len(key) > 64 {
-					field = "query"
-				}
-				v.Add(field, "%s must be valid UTF-8 text without control characters", field)
-			}
-		}
-	}
-	q := eventQuery{
-		Page:     queryInt(c, &v, "page", 1, domain.MaxPage, 1),
-		PageSize: queryInt(c, &v, "page_size", 1, domain.MaxPageSize, domain.DefaultPageSize),
-		Search:   c.Query("q"),
-	}
-	if utf8.RuneCountInString(q.Search) > domain.SearchMax { // its text was checked with the rest of the query
-		v.Add("q", "q must be at most %d characters of text", domain.SearchMax)
-	}
-	if s, ok := c.GetQuery("is_active"); ok {
-		active := s == "true"
-		if !active && s != "false" {
-			v.Add("is_active", "is_active must be true or false")
-		}
-		q.Active = &active
-	}
-	if err := v.Err(); err != nil {
+	q, err := readEventQuery(c)
+	if err != nil {
 		writeError(c, err)
 		return
 	}
@@ -142,6 +125,41 @@ func (h eventsAPI) list(c *gin.Context) {
 	}
 	c.JSON(http.StatusOK, gin.H{"data": items, "meta": gin.H{
 		"page": page.Page, "page_size": page.PageSize, "total": page.Total, "total_pages": page.TotalPages()}})
+}
+
+// readEventQuery reads the list's query with orgkit's paging defaults and bounds. Every
+// parameter must be text, read or not, as on orgkit's own routes.
+func readEventQuery(c *gin.Context) (eventQuery, error) {
+	var v domain.Validation
+	query := c.Request.URL.Query()
+	for _, key := range slices.Sorted(maps.Keys(query)) {
+		bad := !domain.SafeText(key, false)
+		for _, val := range query[key] {
+			bad = bad || !domain.SafeText(val, false)
+		}
+		if field := key; bad {
+			if !domain.SafeText(key, false) || len(key) > 64 { // not echoed back
+				field = "query"
+			}
+			v.Add(field, "%s must be valid UTF-8 text without control characters", field)
+		}
+	}
+	q := eventQuery{
+		Page:     queryInt(c, &v, "page", 1, domain.MaxPage, 1),
+		PageSize: queryInt(c, &v, "page_size", 1, domain.MaxPageSize, domain.DefaultPageSize),
+		Search:   c.Query("q"),
+	}
+	if utf8.RuneCountInString(q.Search) > domain.SearchMax {
+		v.Add("q", "q must be at most %d characters of text", domain.SearchMax)
+	}
+	if s, ok := c.GetQuery("is_active"); ok {
+		active := s == "true"
+		if !active && s != "false" {
+			v.Add("is_active", "is_active must be true or false")
+		}
+		q.Active = &active
+	}
+	return q, v.Err()
 }
 
 // queryInt reads an optional integer query parameter within [min, max], def when absent.

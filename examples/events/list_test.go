@@ -138,11 +138,25 @@ func TestEvents_List(t *testing.T) {
 					{"?q=a%00b", []string{"q"}},
 					{"?q=%ff", []string{"q"}},
 					{"?other=%00", []string{"other"}},
+					{"?%00=1", []string{"query"}},
 					{"?page=0&page_size=1000&is_active=maybe", []string{"page", "page_size", "is_active"}},
 				} {
 					code, body := h.call("GET", eventsPath(alpha)+c.query, member, "")
 					wantError(t, code, body, 400, "validation_error", c.fields...)
 				}
+			})
+
+			// Last, as it closes alpha: a suspended organization is closed to its members,
+			// its events included; superadmins still see them.
+			t.Run("suspended organization", func(t *testing.T) {
+				if code, body := h.call("PATCH", fmt.Sprintf("/v1/organizations/%d", alpha), root, `{"status":"suspended"}`); code != 200 {
+					t.Fatalf("suspend: %d %v", code, body)
+				}
+				code, body := h.call("GET", eventsPath(alpha), member, "")
+				wantError(t, code, body, 403, "forbidden")
+				code, body = h.call("POST", eventsPath(alpha), admin, `{"name":"Closed","slug":"closed"}`)
+				wantError(t, code, body, 403, "forbidden")
+				list(t, root, "?"+strings.Repeat("k", 70)+"=unread", 7, 1, 25)
 			})
 		})
 	}
