@@ -5,6 +5,15 @@
 // beside orgkit's, its actions in orgkit's policy table, orgkit's middleware and error
 // envelope on its routes, and orgkit's delete hook taking its rows with the organization.
 //
+// POST /v1/organizations/:id/events (owner, admin, superadmin) takes name and slug
+// (required; orgkit's slug rules, unique within the organization: 409 event_slug_taken),
+// description, start_date and end_date (RFC 3339, or a date: its first second as a start,
+// its last as an end; the end not before the start), website (http or https) and
+// contact_email, and answers 201 {"data": event}. GET (every member, superadmin) answers
+// {"data": [...], "meta": {page, page_size, total, total_pages}} with q (name or
+// description), is_active, page and page_size (25 by default, at most 100). An event is
+// active while its end_date has not passed; one without an end_date always is.
+//
 //	DATABASE_URL=postgres://… AUTH_HS256_SECRET=… go run ./examples/events
 package main
 
