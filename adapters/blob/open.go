@@ -173,11 +173,10 @@ func checkEndpoint(endpoint string) error {
 func (s *S3) probe(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	for obj := range s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix, MaxKeys: 1}) {
-		if obj.Err != nil {
-			return fmt.Errorf("blob: s3 bucket %q: %w", s.bucket, obj.Err)
-		}
-		break
+	// The first answer is enough; cancel stops the lister's goroutine.
+	obj, ok := <-s.client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.prefix, MaxKeys: 1})
+	if ok && obj.Err != nil {
+		return fmt.Errorf("blob: s3 bucket %q: %w", s.bucket, obj.Err)
 	}
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("blob: s3 bucket %q: %w", s.bucket, err)
