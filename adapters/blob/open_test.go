@@ -2,8 +2,11 @@ package blob_test
 
 import (
 	"context"
+	"errors"
+	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,5 +127,50 @@ func typeName(v any) string {
 		return "*blob.S3"
 	default:
 		return "other"
+	}
+}
+
+// TestOpen_S3ProbeIsBoundByTheContext: a server that accepts connections and never answers
+// holds Open only until the context's deadline.
+func TestOpen_S3ProbeIsBoundByTheContext(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", testAccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", testSecretKey)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu   sync.Mutex
+		held []net.Conn // accepted, never answered
+	)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, conn)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		<-done
+		for _, conn := range held {
+			_ = conn.Close()
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = blob.Open(ctx, "s3://bucket/p?insecure=true&endpoint="+ln.Addr().String(), nil)
+	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("open against a silent server: %v; want the deadline", err)
+	}
+	if took := time.Since(start); took > 5*time.Second {
+		t.Fatalf("open took %v past a 300ms deadline", took)
 	}
 }
