@@ -173,3 +173,18 @@ func TestS3_PrefixAndForeignObjects(t *testing.T) {
 		t.Fatalf("list: %+v; want only logos/1", infos)
 	}
 }
+
+// TestNewS3_StaticCredentials: an embedder's own keys win over the environment's.
+func TestNewS3_StaticCredentials(t *testing.T) {
+	fake := newFakeS3(t)
+	s, err := blob.NewS3(blob.S3Config{Bucket: fake.bucket(t), Endpoint: fake.endpoint, Insecure: true,
+		AccessKeyID: "AKIAEMBEDDER", SecretAccessKey: "embedder-secret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobtest.Put(t, s, "a", []byte("x"), "text/plain")
+	auths := fake.authorizations()
+	if len(auths) != 1 || !strings.HasPrefix(auths[0], "AWS4-HMAC-SHA256 Credential=AKIAEMBEDDER/") {
+		t.Fatalf("authorizations %q; want one signed by AKIAEMBEDDER", auths)
+	}
+}
