@@ -212,7 +212,7 @@ func (s *Service) ResendInvitation(ctx context.Context, p domain.Principal, orgI
 		if err := inv.Resendable(s.clock.Now()); err != nil {
 			return err
 		}
-		if err := domain.CheckGrant(p, actor, inv.Role); err != nil {
+		if err := domain.CheckResend(p, actor, inv.Role); err != nil {
 			return err
 		}
 		from := inv.Status

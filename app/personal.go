@@ -12,8 +12,9 @@ import (
 )
 
 // personalAttempts bounds the transactions one sign-in spends on a personal organization
-// whose slug another one took meanwhile.
-const personalAttempts = 3
+// whose slug another one took meanwhile; after the second, slugs take a random suffix, so
+// any number of racing users of one name settle within a few.
+const personalAttempts = 5
 
 // personalSlugTries is how many numbered slugs (base, base-2, …) are tried before a random
 // suffix.
@@ -34,7 +35,7 @@ func (s *Service) providePersonal(ctx context.Context, u domain.User, id domain.
 		var org *domain.Organization
 		err := s.do(ctx, func(tx ports.Repos) error {
 			org = nil
-			o, made, err := s.personalIn(ctx, tx, u, id)
+			o, made, err := s.personalIn(ctx, tx, u, id, attempt > 2)
 			if made {
 				org = &o
 			}
@@ -53,7 +54,7 @@ func (s *Service) providePersonal(ctx context.Context, u domain.User, id domain.
 // personalIn claims the decision for u and, when u belongs to no organization, creates
 // their personal organization with u as its owner and current organization, audited as
 // organization.created by u. made reports whether it created one.
-func (s *Service) personalIn(ctx context.Context, tx ports.Repos, u domain.User, id domain.Identity) (domain.Organization, bool, error) {
+func (s *Service) personalIn(ctx context.Context, tx ports.Repos, u domain.User, id domain.Identity, random bool) (domain.Organization, bool, error) {
 	now := s.clock.Now()
 	claimed, err := tx.Users().ClaimPersonalCheck(ctx, u.ID, now)
 	if err != nil || !claimed {
@@ -64,7 +65,7 @@ func (s *Service) personalIn(ctx context.Context, tx ports.Repos, u domain.User,
 		return domain.Organization{}, false, err
 	}
 	name := domain.PersonalOrganizationName(id.Organization, u)
-	slug, err := freeSlug(ctx, tx, domain.SlugFrom(name))
+	slug, err := freeSlug(ctx, tx, domain.SlugFrom(name), random)
 	if err != nil {
 		return domain.Organization{}, false, err
 	}
@@ -83,10 +84,11 @@ func (s *Service) personalIn(ctx context.Context, tx ports.Repos, u domain.User,
 	return org, true, nil
 }
 
-// freeSlug is the first of base, base-2, … base-5 that no organization has, else base with
-// a random suffix. A racing insert may still take it: the insert answers slug_taken then.
-func freeSlug(ctx context.Context, tx ports.Repos, base string) (string, error) {
-	for n := 1; n <= personalSlugTries; n++ {
+// freeSlug is the first of base, base-2, … base-5 that no organization has, else (or at
+// once when random) base with a random suffix. A racing insert may still take it: the insert
+// answers slug_taken then.
+func freeSlug(ctx context.Context, tx ports.Repos, base string, random bool) (string, error) {
+	for n := 1; n <= personalSlugTries && !random; n++ {
 		slug := base
 		if n > 1 {
 			slug = domain.WithSlugSuffix(base, strconv.Itoa(n))
