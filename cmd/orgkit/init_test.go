@@ -222,3 +222,54 @@ func TestInit_Concurrent(t *testing.T) {
 		})
 	}
 }
+
+// A failure at the transaction's last write (the mail into the outbox, refused by a trigger)
+// leaves nothing half-made: no organization, no invitation, no audit record; a later run
+// creates everything.
+func TestInit_FailureLeavesNothing(t *testing.T) {
+	for _, d := range gormtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			url := gormtest.URL(t, d)
+			env := map[string]string{"ORGKIT_DATABASE_URL": url}
+			var out bytes.Buffer
+			if err := run(context.Background(), []string{"migrate", "up"}, envOf(env), &out, &out); err != nil {
+				t.Fatalf("migrate: %v %s", err, out.String())
+			}
+			s := gormtest.OpenURL(t, url)
+			refuse := []string{"CREATE TRIGGER t_refuse BEFORE INSERT ON orgkit_outbox BEGIN SELECT RAISE(ABORT, 'outbox refused'); END"}
+			undo := "DROP TRIGGER t_refuse"
+			if d == gormstore.Postgres {
+				refuse = []string{
+					"CREATE FUNCTION t_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'outbox refused'; END $$",
+					"CREATE TRIGGER t_refuse BEFORE INSERT ON orgkit_outbox FOR EACH ROW EXECUTE FUNCTION t_refuse()",
+				}
+				undo = "DROP TRIGGER t_refuse ON orgkit_outbox"
+			}
+			for _, stmt := range refuse {
+				if err := s.Exec(context.Background(), stmt); err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+			}
+			if _, _, err := runInit(env, "--name", "Acme", "--slug", "acme", "--owner-email", "o@example.com"); err == nil {
+				t.Fatal("init succeeded with the outbox refused")
+			}
+			var orgs, invitations, audits int
+			sqlDB, err := s.SQLDB()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sqlDB.QueryRow("SELECT (SELECT count(*) FROM orgkit_organizations), (SELECT count(*) FROM orgkit_invitations), (SELECT count(*) FROM orgkit_audit_logs)").Scan(&orgs, &invitations, &audits); err != nil {
+				t.Fatal(err)
+			}
+			if orgs+invitations+audits != 0 {
+				t.Fatalf("left behind: %d organization(s), %d invitation(s), %d audit record(s)", orgs, invitations, audits)
+			}
+			if err := s.Exec(context.Background(), undo); err != nil {
+				t.Fatal(err)
+			}
+			if o, stderr, err := runInit(env, "--name", "Acme", "--slug", "acme", "--owner-email", "o@example.com"); err != nil || !strings.Contains(o, "created organization") {
+				t.Fatalf("after the failure: %v %s%s", err, o, stderr)
+			}
+		})
+	}
+}
