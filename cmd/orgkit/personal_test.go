@@ -20,6 +20,12 @@ func TestServe_PersonalOrganizations(t *testing.T) {
 			if code != 200 || len(data) != 1 || data[0].(map[string]any)["name"] != "Kim Park's organization" {
 				t.Fatalf("list: %d %v", code, body)
 			}
+			tok = mint(t, env, "--sub", "lee", "--email", "lee@example.com", "--organization", "Lee Labs")
+			code, body = call(t, "GET", base+"/v1/organizations", tok, nil)
+			data, _ = body["data"].([]any)
+			if code != 200 || len(data) != 1 || data[0].(map[string]any)["slug"] != "lee-labs" {
+				t.Fatalf("list: %d %v", code, body)
+			}
 		})
 	}
 }
