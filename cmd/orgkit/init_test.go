@@ -273,3 +273,21 @@ func TestInit_FailureLeavesNothing(t *testing.T) {
 		})
 	}
 }
+
+// A mail server that refuses the mail leaves it in the outbox for `orgkit serve`, and init
+// says so; the organization and the link stand.
+func TestInit_MailRefused(t *testing.T) {
+	smtp := smtptest.Start(t)
+	smtp.FailNext(1)
+	url := gormtest.URL(t, gormstore.SQLite)
+	env := map[string]string{"ORGKIT_DATABASE_URL": url, "ORGKIT_SMTP_URL": smtp.URL("", ""), "ORGKIT_MAIL_FROM": "orgkit@example.com"}
+	out, stderr, err := runInit(env, "--name", "Acme", "--slug", "acme", "--owner-email", "owner@example.com")
+	if err != nil || !strings.Contains(out, "created organization 1") ||
+		!strings.Contains(out, "invitation mail: not sent yet (see the warning above); `orgkit serve` retries it") ||
+		!strings.Contains(stderr, "outbox delivery failed") {
+		t.Fatalf("%v\n%s%s", err, out, stderr)
+	}
+	if got := initState(t, url); !strings.HasPrefix(got, "orgs=1 memberships=0 outbox=1 ") {
+		t.Fatalf("state: %s", got)
+	}
+}
