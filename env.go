@@ -60,6 +60,9 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 	if cfg.Auth.AssumeEmailVerified, err = strconv.ParseBool(env("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED", "false")); err != nil {
 		return Config{}, fmt.Errorf("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED must be true or false, not %q", getenv("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED"))
 	}
+	if cfg.PersonalOrganizations, err = strconv.ParseBool(env("ORGKIT_PERSONAL_ORGANIZATIONS", "false")); err != nil {
+		return Config{}, fmt.Errorf("ORGKIT_PERSONAL_ORGANIZATIONS must be true or false, not %q", getenv("ORGKIT_PERSONAL_ORGANIZATIONS"))
+	}
 	if v := getenv("ORGKIT_ACCESS_CACHE_TTL"); v != "" {
 		ttl, err := time.ParseDuration(v)
 		if err != nil || ttl < 0 {

@@ -80,6 +80,10 @@ type Config struct {
 	// AccessCache configures the in-process cache of callers, their roles and organizations
 	// that lets an authenticated read make no query.
 	AccessCache AccessCacheConfig
+	// PersonalOrganizations gives a user who signs in belonging to no organization one of
+	// their own, as its owner, once: named after the token's organization claim, else
+	// "<name>'s organization" (ORGKIT_PERSONAL_ORGANIZATIONS).
+	PersonalOrganizations bool
 }
 
 // AccessCacheConfig configures the access cache. A change drops what it touched at once in
@@ -229,7 +233,8 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	}
 	k.svc = app.New(deps, app.Config{SuperadminEmails: cfg.SuperadminEmails, Policy: policy, Hooks: k.appHooks(),
 		Domains: k.domainsConfig(), Resolve: app.ResolveConfig{TTL: cfg.Resolve.CacheTTL, NegativeTTL: cfg.Resolve.NegativeTTL},
-		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache)})
+		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache),
+		PersonalOrganizations: cfg.PersonalOrganizations})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining})
 	return k, nil
 }

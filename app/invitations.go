@@ -133,13 +133,28 @@ func (s *Service) issueToken(inv *domain.Invitation) string {
 
 // mailInvitation puts the invitation's mail in the outbox, in the caller's transaction.
 func (s *Service) mailInvitation(ctx context.Context, tx ports.Repos, p domain.Principal, org domain.Organization, inv domain.Invitation, token string) error {
-	inviter := "Someone"
-	if p.User.Name != nil && *p.User.Name != "" {
-		inviter = *p.User.Name
-	} else if p.User.Email != nil {
-		inviter = *p.User.Email
+	return s.mailInvitationFrom(ctx, tx, inviterName(p), org, inv, token)
+}
+
+// inviterName is how an invitation's mail names the user who sent it.
+func inviterName(p domain.Principal) string {
+	switch {
+	case p.User.Name != nil && *p.User.Name != "":
+		return *p.User.Name
+	case p.User.Email != nil:
+		return *p.User.Email
 	}
-	link := strings.ReplaceAll(s.invitations.URL, "{token}", token)
+	return "Someone"
+}
+
+// invitationLink is the accept link of an invitation token (Config.Invitations.URL).
+func (s *Service) invitationLink(token string) string {
+	return strings.ReplaceAll(s.invitations.URL, "{token}", token)
+}
+
+// mailInvitationFrom is mailInvitation naming the inviter as inviter.
+func (s *Service) mailInvitationFrom(ctx context.Context, tx ports.Repos, inviter string, org domain.Organization, inv domain.Invitation, token string) error {
+	link := s.invitationLink(token)
 	m := domain.Mail{
 		To:      inv.Email,
 		Subject: fmt.Sprintf("%s invited you to join %s", inviter, org.Name),
@@ -197,7 +212,7 @@ func (s *Service) ResendInvitation(ctx context.Context, p domain.Principal, orgI
 		if err := inv.Resendable(s.clock.Now()); err != nil {
 			return err
 		}
-		if err := domain.CheckGrant(p, actor, inv.Role); err != nil {
+		if err := domain.CheckResend(p, actor, inv.Role); err != nil {
 			return err
 		}
 		from := inv.Status

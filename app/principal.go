@@ -12,7 +12,9 @@ import (
 // SignIn turns a verified token's identity into a principal, provisioning the user on
 // first sight and keeping their email and name in step with the token. Sign-in never fails
 // because of an email another user holds (see claimEmail). A configured superadmin email
-// counts only while the user holds it verified.
+// counts only while the user holds it verified. With Config.PersonalOrganizations, a user
+// loaded from the store who belongs to no organization and was never given one gets a
+// personal organization here, once (see providePersonal); a warm sign-in never checks.
 // Errors: unauthorized (unusable claims).
 func (s *Service) SignIn(ctx context.Context, id domain.Identity) (domain.Principal, error) {
 	if err := id.Check(); err != nil {
@@ -29,6 +31,15 @@ func (s *Service) SignIn(ctx context.Context, id domain.Identity) (domain.Princi
 	}
 	if u, err = s.syncProfile(ctx, u, id); err != nil {
 		return domain.Principal{}, wrap("sync user profile", err)
+	}
+	if u.PersonalCheckedAt == nil && s.personal {
+		if err := s.providePersonal(ctx, u, id); err != nil {
+			return domain.Principal{}, wrap("personal organization", err)
+		}
+		gen = c.generation() // u is read again after the change that made its organization
+		if u, err = s.uow.Users().Get(ctx, u.ID); err != nil {
+			return domain.Principal{}, wrap("personal organization", err)
+		}
 	}
 	c.putUser(u, gen)
 	return s.principalOf(u), nil

@@ -27,6 +27,9 @@ type Config struct {
 	// memory when an invalidation from another replica is lost; 0: DefaultAccessCacheTTL;
 	// negative: not cached.
 	AccessCacheTTL time.Duration
+	// PersonalOrganizations gives a user who signs in belonging to no organization one of
+	// their own, as its owner, once (ORGKIT_PERSONAL_ORGANIZATIONS; see SignIn).
+	PersonalOrganizations bool
 }
 
 // InvitationsConfig is how email invitations are made and linked.
@@ -128,6 +131,7 @@ type Service struct {
 	invitations InvitationsConfig
 	outboxReady chan struct{} // signalled after a commit that added outbox items
 	access      *accessCache  // nil: not cached
+	personal    bool          // Config.PersonalOrganizations
 }
 
 // New builds a Service; it panics when a required port is missing, a wiring mistake.
@@ -154,6 +158,7 @@ func New(d Deps, cfg Config) *Service {
 		superadmins: map[string]bool{}, policy: cfg.Policy, hooks: cfg.Hooks,
 		dns: d.DNS, newToken: d.NewToken, domains: cfg.Domains.withDefaults(),
 		newSecret: d.NewSecret, mailer: d.Mailer, invitations: cfg.Invitations.withDefaults(), outboxReady: make(chan struct{}, 1)}
+	s.personal = cfg.PersonalOrganizations
 	s.resolver = newResolver(d.Cache, cfg.Resolve, d.Logger)
 	if cfg.AccessCacheTTL == 0 {
 		cfg.AccessCacheTTL = DefaultAccessCacheTTL

@@ -33,7 +33,7 @@ type Invitation struct {
 	Role           Role
 	Status         InvitationStatus // as stored: pending, accepted or revoked (expired once swept)
 	TokenHash      []byte
-	InvitedBy      int64
+	InvitedBy      int64 // the inviting user; 0: an operator (`orgkit init`), the only inviter of an owner
 	ExpiresAt      time.Time
 	AcceptedAt     *time.Time
 	AcceptedBy     *int64

@@ -88,6 +88,20 @@ func CheckGrant(p Principal, actor, role Role) error {
 	return nil
 }
 
+// CheckResend decides whether p, holding actor, may give an invitation of role a new token:
+// as CheckGrant, except that an operator's owner invitation (`orgkit init`), which expired
+// before anyone accepted it, may be resent by superadmins and the organization's owners.
+// Errors: validation_error (role), forbidden.
+func CheckResend(p Principal, actor, role Role) error {
+	if role != RoleOwner {
+		return CheckGrant(p, actor, role)
+	}
+	if p.Superadmin || actor == RoleOwner {
+		return nil
+	}
+	return ErrForbidden
+}
+
 // CheckDefaultRole refuses a change of settings.default_role above member by anyone but an
 // owner or superadmin: whoever joins by email domain gets it, so an admin could otherwise
 // hand admin to every colleague at once.

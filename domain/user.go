@@ -18,6 +18,11 @@ type Identity struct {
 	// email_verified claim is the JSON boolean true, or the operator declared that the issuer
 	// only issues verified emails. Nothing is matched against an unverified email.
 	EmailVerified bool
+	// Organization is the organization the identity provider says the user belongs to (the
+	// token's organization or org_name claim), the name of their personal organization when
+	// ORGKIT_PERSONAL_ORGANIZATIONS gives them one; "" when absent. Only a usable
+	// organization name is kept (see PersonalOrganizationName).
+	Organization string
 }
 
 // User is an orgkit user, provisioned from an Identity on first authenticated request.
@@ -29,8 +34,12 @@ type User struct {
 	Name                  *string
 	IsSuperadmin          bool // granted with `orgkit superadmin grant`
 	CurrentOrganizationID *int64
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	// PersonalCheckedAt is when orgkit decided whether the user gets a personal organization
+	// (it made one, or they belonged to one already); nil: not yet. Set once and never
+	// cleared: a user who later leaves every organization gets no new one.
+	PersonalCheckedAt *time.Time
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
 }
 
 // Membership links a user to an organization with a role.
@@ -61,7 +70,7 @@ func (id Identity) Check() error {
 		return &Error{Code: CodeUnauthorized, Message: "token sub claim is too long"}
 	case !SafeText(id.Subject, false):
 		return &Error{Code: CodeUnauthorized, Message: "token sub claim must be valid UTF-8 text without control characters"}
-	case !cleanClaim(id.Email) || !cleanClaim(id.Name):
+	case !cleanClaim(id.Email) || !cleanClaim(id.Name) || !cleanClaim(id.Organization):
 		return &Error{Code: CodeUnauthorized, Message: "token claims must be valid UTF-8 without NUL characters"}
 	}
 	return nil

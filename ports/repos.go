@@ -35,6 +35,12 @@ type OrganizationRepo interface {
 	// Joinable returns the active organizations that allow public signup, have a verified
 	// custom domain named domainName, and do not have userID as a member, by name.
 	Joinable(ctx context.Context, domainName string, userID int64) ([]domain.Organization, error)
+	// LockCreates holds off every organization insert, and every other LockCreates, until
+	// the transaction ends (Postgres: a table lock that readers pass; SQLite: the write lock,
+	// which its transactions take one at a time), so that what the transaction reads next
+	// about which organizations exist stays true until it commits: racing `orgkit init`
+	// runs on an empty database create once.
+	LockCreates(ctx context.Context) error
 	// PublicBySlug returns the public face of the active organization with the (normalized)
 	// slug. Errors: organization_not_found, also for suspended and archived organizations.
 	PublicBySlug(ctx context.Context, slug string) (domain.PublicOrganization, error)
@@ -61,6 +67,11 @@ type UserRepo interface {
 	// UpdateProfile writes u's email, email_verified, name and updated_at.
 	// Errors: email_taken (another user holds the email), user_not_found.
 	UpdateProfile(ctx context.Context, u domain.User) error
+	// ClaimPersonalCheck records at now that orgkit decided whether user userID gets a
+	// personal organization, only if nothing was recorded yet, and reports whether this call
+	// did. The row stays locked until the transaction ends, so of racing first requests one
+	// claims and the others, once it committed, see it claimed. Errors: user_not_found.
+	ClaimPersonalCheck(ctx context.Context, userID int64, now time.Time) (bool, error)
 	// SetSuperadmin grants or revokes the platform role. Errors: user_not_found.
 	SetSuperadmin(ctx context.Context, userID int64, on bool) error
 	// SetCurrentOrganization records the user's active organization.

@@ -89,8 +89,26 @@ func (v *Verifier) Verify(ctx context.Context, token string) (domain.Identity, e
 	id.Subject, _ = claims["sub"].(string)
 	id.Email, _ = claims[v.cfg.EmailClaim].(string)
 	id.Name, _ = claims["name"].(string)
+	id.Organization = organization(claims)
 	id.EmailVerified = v.emailVerified(claims)
 	return id, id.Check()
+}
+
+// OrganizationClaims name the organization a user belongs to at the identity provider, read
+// in this order: `organization` (a user profile's organization field) and `org_name` (a
+// Clerk session-token template may add the active organization's name).
+var OrganizationClaims = []string{"organization", "org_name"}
+
+// organization is the first organization claim that is a usable organization name (a
+// string, trimmed, that domain.OrganizationName accepts); anything else is ignored, as an
+// unusable name is, and "" when none is.
+func organization(claims jwt.MapClaims) string {
+	for _, c := range OrganizationClaims {
+		if s, ok := claims[c].(string); ok && domain.OrganizationName(strings.TrimSpace(s)) {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
 }
 
 // emailVerified is true only for the JSON boolean true: "true", 1 or any other value is
@@ -196,6 +214,9 @@ func MintHS256(cfg Config, id domain.Identity, ttl time.Duration, now time.Time)
 	}
 	if id.Name != "" {
 		claims["name"] = id.Name
+	}
+	if id.Organization != "" {
+		claims[OrganizationClaims[0]] = id.Organization
 	}
 	if cfg.Issuer != "" {
 		claims["iss"] = cfg.Issuer

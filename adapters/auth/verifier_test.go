@@ -213,3 +213,40 @@ func TestNew_RequiresAKeySource(t *testing.T) {
 }
 
 func errorsIsUnauthorized(err error) bool { return domain.CodeOf(err) == domain.CodeUnauthorized }
+
+// The organization claim is `organization`, else `org_name`: the first that is a usable
+// organization name, trimmed; anything else (not a string, too short, bidi controls) is
+// ignored and sign-in still works.
+func TestVerifier_OrganizationClaim(t *testing.T) {
+	secret := []byte("0123456789abcdef0123456789abcdef")
+	v, err := auth.New(context.Background(), auth.Config{HS256Secret: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		claims map[string]any
+		want   string
+	}{
+		{map[string]any{"organization": " Acme Corporation "}, "Acme Corporation"},
+		{map[string]any{"org_name": "Clerk Org"}, "Clerk Org"},
+		{map[string]any{"organization": "Acme", "org_name": "Clerk Org"}, "Acme"},
+		{map[string]any{"organization": "A", "org_name": "Clerk Org"}, "Clerk Org"},
+		{map[string]any{"organization": map[string]any{"name": "Nested"}}, ""},
+		{map[string]any{"organization": 42}, ""},
+		{map[string]any{"organization": "Evil\u202eCorp"}, ""},
+		{map[string]any{"organization": strings.Repeat("x", 101)}, ""},
+		{nil, ""},
+	} {
+		id, err := v.Verify(context.Background(), sign(t, jwt.SigningMethodHS256, "", secret, claims(c.claims)))
+		if err != nil || id.Organization != c.want {
+			t.Errorf("%v: organization %q, %v; want %q", c.claims, id.Organization, err, c.want)
+		}
+	}
+	minted, err := auth.MintHS256(auth.Config{HS256Secret: secret}, domain.Identity{Subject: "s", Organization: "Minted Org"}, time.Hour, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := v.Verify(context.Background(), minted); err != nil || id.Organization != "Minted Org" {
+		t.Fatalf("minted: %+v %v", id, err)
+	}
+}

@@ -22,7 +22,7 @@ type invitationRow struct {
 	Role           string
 	Status         string
 	TokenHash      []byte
-	InvitedBy      int64
+	InvitedBy      *int64 // NULL: an operator (`orgkit init`)
 	ExpiresAt      time.Time
 	AcceptedAt     *time.Time
 	AcceptedBy     *int64
@@ -34,14 +34,29 @@ func (invitationRow) TableName() string { return "orgkit_invitations" }
 
 func invitationToRow(i domain.Invitation) invitationRow {
 	return invitationRow{ID: i.ID, OrganizationID: i.OrganizationID, Email: i.Email, Role: string(i.Role),
-		Status: string(i.Status), TokenHash: i.TokenHash, InvitedBy: i.InvitedBy, ExpiresAt: i.ExpiresAt.UTC(),
+		Status: string(i.Status), TokenHash: i.TokenHash, InvitedBy: inviter(i.InvitedBy), ExpiresAt: i.ExpiresAt.UTC(),
 		AcceptedAt: utc(i.AcceptedAt), AcceptedBy: i.AcceptedBy, CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC()}
 }
 
 func (r invitationRow) toDomain() domain.Invitation {
 	return domain.Invitation{ID: r.ID, OrganizationID: r.OrganizationID, Email: r.Email, Role: domain.Role(r.Role),
-		Status: domain.InvitationStatus(r.Status), TokenHash: r.TokenHash, InvitedBy: r.InvitedBy, ExpiresAt: r.ExpiresAt.UTC(),
+		Status: domain.InvitationStatus(r.Status), TokenHash: r.TokenHash, InvitedBy: inviterID(r.InvitedBy), ExpiresAt: r.ExpiresAt.UTC(),
 		AcceptedAt: utc(r.AcceptedAt), AcceptedBy: r.AcceptedBy, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+}
+
+// inviter is the invited_by column of domain.Invitation.InvitedBy: NULL for an operator (0).
+func inviter(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
+func inviterID(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
 }
 
 const pendingKey = "orgkit_invitations_pending_key"

@@ -320,3 +320,16 @@ func (r orgRepo) Delete(ctx context.Context, id int64) error {
 	}
 	return nil
 }
+
+func (r orgRepo) LockCreates(ctx context.Context) error {
+	sql := "LOCK TABLE orgkit_organizations IN SHARE ROW EXCLUSIVE MODE"
+	if r.dialect == SQLite {
+		// A write that changes nothing still takes the database's write lock (RESERVED) now,
+		// in a transaction its host may have begun deferred.
+		sql = "UPDATE orgkit_organizations SET id = id WHERE 0 = 1"
+	}
+	if err := r.db.WithContext(ctx).Exec(sql).Error; err != nil {
+		return dbErr("lock organization creates", err)
+	}
+	return nil
+}

@@ -117,6 +117,7 @@ type userRow struct {
 	Name                  *string
 	IsSuperadmin          bool
 	CurrentOrganizationID *int64
+	PersonalCheckedAt     *time.Time
 	CreatedAt             time.Time
 	UpdatedAt             time.Time
 }
@@ -126,8 +127,8 @@ func (userRow) TableName() string { return "orgkit_users" }
 func (r userRow) toDomain() domain.User {
 	return domain.User{
 		ID: r.ID, Subject: r.Subject, Email: r.Email, EmailVerified: r.EmailVerified, Name: r.Name, IsSuperadmin: r.IsSuperadmin,
-		CurrentOrganizationID: r.CurrentOrganizationID,
-		CreatedAt:             r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		CurrentOrganizationID: r.CurrentOrganizationID, PersonalCheckedAt: utc(r.PersonalCheckedAt),
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,6 +29,31 @@ func TestMigrate_UpgradesUnprefixedDatabaseInPlace(t *testing.T) {
 	}
 }
 
+// versionsFrom lists orgkit's migration versions from first on, as Migrate reports them
+// ("[3 4 5 6 …]"): the list grows with every migration, and may have gaps.
+func versionsFrom(t *testing.T, d gormstore.Dialect, first int64) string {
+	t.Helper()
+	files, err := gormstore.Migrations(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := fs.ReadDir(files, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []int64
+	for _, e := range entries {
+		v, err := strconv.ParseInt(strings.SplitN(e.Name(), "_", 2)[0], 10, 64)
+		if err != nil {
+			t.Fatalf("migration %s: %v", e.Name(), err)
+		}
+		if v >= first {
+			out = append(out, v)
+		}
+	}
+	return fmt.Sprint(out)
+}
+
 func upgradeInPlace(t *testing.T, d gormstore.Dialect) {
 	ctx := context.Background()
 	s := gormtest.OpenURL(t, gormtest.URL(t, d))
@@ -45,7 +73,7 @@ func upgradeInPlace(t *testing.T, d gormstore.Dialect) {
 	}
 
 	applied, err := s.Migrate(ctx)
-	if err != nil || fmt.Sprint(applied) != "[3 4 5 6 7]" {
+	if err != nil || fmt.Sprint(applied) != versionsFrom(t, d, 3) {
 		t.Fatalf("migrate applied %v, %v; want only 3 and later after the rename", applied, err)
 	}
 	org, err := s.Organizations().GetBySlug(ctx, "acme")
@@ -115,7 +143,7 @@ func TestMigrate_LeavesAHostsLookalikeTablesAlone(t *testing.T) {
 				}
 			}
 			applied, err := s.Migrate(ctx)
-			if err != nil || fmt.Sprint(applied) != "[1 2 3 4 5 6 7]" {
+			if err != nil || fmt.Sprint(applied) != versionsFrom(t, d, 1) {
 				t.Fatalf("migrate applied %v, %v; want a fresh install", applied, err)
 			}
 			if err := s.Exec(ctx, "SELECT title FROM organizations WHERE id = 7"); err != nil {

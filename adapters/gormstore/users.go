@@ -82,6 +82,20 @@ func (r userRepo) ReleaseUnverifiedEmail(ctx context.Context, userID int64, emai
 	return res.RowsAffected == 1, nil
 }
 
+func (r userRepo) ClaimPersonalCheck(ctx context.Context, userID int64, now time.Time) (bool, error) {
+	// One conditional UPDATE: on Postgres a racing one waits for the row's lock and, once the
+	// winner committed, finds the column set (READ COMMITTED re-checks the condition).
+	res := r.db.WithContext(ctx).Exec("UPDATE orgkit_users SET personal_checked_at = ? WHERE id = ? AND personal_checked_at IS NULL", now.UTC(), userID)
+	if res.Error != nil {
+		return false, dbErr("claim personal organization check", res.Error)
+	}
+	if res.RowsAffected == 1 {
+		return true, nil
+	}
+	_, err := r.Get(ctx, userID)
+	return false, err
+}
+
 func (r userRepo) SetSuperadmin(ctx context.Context, userID int64, on bool) error {
 	return r.exec(ctx, "set superadmin", "UPDATE orgkit_users SET is_superadmin = ? WHERE id = ?", on, userID)
 }

@@ -92,6 +92,13 @@ func (s *syncBuffer) String() string {
 
 func newHarness(t testing.TB, d gormstore.Dialect, opts ...option) *harness {
 	t.Helper()
+	return newHarnessWith(t, d, nil, opts...)
+}
+
+// newHarnessWith is newHarness with cfg changing the service's configuration (such as
+// PersonalOrganizations) before it is built; cfg may be nil.
+func newHarnessWith(t testing.TB, d gormstore.Dialect, cfg func(*app.Config), opts ...option) *harness {
+	t.Helper()
 	h := &harness{t: t, store: gormtest.Open(t, d), logs: &syncBuffer{}, now: time.Now(), dns: dnstest.Start(t),
 		smtp: smtptest.Start(t), authn: auth.Config{HS256Secret: []byte("test-secret-0123456789abcdef0123")}}
 	authn, err := auth.New(context.Background(), h.authn)
@@ -118,9 +125,13 @@ func newHarness(t testing.TB, d gormstore.Dialect, opts ...option) *harness {
 	for _, o := range opts {
 		o(&deps)
 	}
-	h.svc = app.New(deps, app.Config{SuperadminEmails: []string{rootEmail},
+	conf := app.Config{SuperadminEmails: []string{rootEmail},
 		Domains:     app.DomainsConfig{PlatformDomains: []string{platformDomain}},
-		Invitations: app.InvitationsConfig{URL: inviteURL}})
+		Invitations: app.InvitationsConfig{URL: inviteURL}}
+	if cfg != nil {
+		cfg(&conf)
+	}
+	h.svc = app.New(deps, conf)
 	h.router, err = httpapi.New(h.svc, authn, httpapi.Options{Logger: log})
 	if err != nil {
 		t.Fatal(err)

@@ -15,16 +15,23 @@ type invitationJSON struct {
 	Email          string                  `json:"email"`
 	Role           domain.Role             `json:"role"`
 	Status         domain.InvitationStatus `json:"status"`
-	InvitedBy      int64                   `json:"invited_by"`
+	InvitedBy      *int64                  `json:"invited_by"` // null: an operator (`orgkit init`)
 	ExpiresAt      timestamp               `json:"expires_at"`
 	AcceptedAt     *timestamp              `json:"accepted_at"`
 	CreatedAt      timestamp               `json:"created_at"`
 	UpdatedAt      timestamp               `json:"updated_at"`
 }
 
+func inviterJSON(id int64) *int64 {
+	if id == 0 {
+		return nil
+	}
+	return &id
+}
+
 func toInvitationJSON(i domain.Invitation) invitationJSON {
 	return invitationJSON{ID: i.ID, OrganizationID: i.OrganizationID, Email: i.Email, Role: i.Role, Status: i.Status,
-		InvitedBy: i.InvitedBy, ExpiresAt: timestamp(i.ExpiresAt), AcceptedAt: optionalTimestamp(i.AcceptedAt),
+		InvitedBy: inviterJSON(i.InvitedBy), ExpiresAt: timestamp(i.ExpiresAt), AcceptedAt: optionalTimestamp(i.AcceptedAt),
 		CreatedAt: timestamp(i.CreatedAt), UpdatedAt: timestamp(i.UpdatedAt)}
 }
 

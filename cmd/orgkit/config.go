@@ -48,6 +48,7 @@ type config struct {
 	MailFrom         string
 	InviteURL        string
 	AccessCacheTTL   string
+	PersonalOrgs     string // ORGKIT_PERSONAL_ORGANIZATIONS, a boolean
 	Dev              bool
 }
 
@@ -83,6 +84,7 @@ func (c *config) settings() []setting {
 		{"mail-from", "ORGKIT_MAIL_FROM", "", "sender address of orgkit's mail (required with --smtp-url)", &c.MailFrom},
 		{"invite-url", "ORGKIT_INVITE_URL", "http://127.0.0.1:8080/v1/invitations/{token}", "invitation link template; {token} is replaced", &c.InviteURL},
 		{"access-cache-ttl", "ORGKIT_ACCESS_CACHE_TTL", "2s", "how long a replica may act on a caller's roles or an organization's status another replica changed (0: no access cache)", &c.AccessCacheTTL},
+		{"personal-organizations", "ORGKIT_PERSONAL_ORGANIZATIONS", "false", "give a user who signs in belonging to no organization one of their own, once", &c.PersonalOrgs},
 		{"debug-addr", "ORGKIT_DEBUG_ADDR", "", "loopback address of a pprof and /debug/vars listener (empty: none)", &c.DebugAddr},
 	}
 }
@@ -153,6 +155,9 @@ func (c *config) validate() error {
 	}
 	if _, err := strconv.ParseBool(c.AssumeVerified); err != nil {
 		return fmt.Errorf("ORGKIT_AUTH_ASSUME_EMAIL_VERIFIED must be true or false, not %q", c.AssumeVerified)
+	}
+	if _, err := strconv.ParseBool(c.PersonalOrgs); err != nil {
+		return fmt.Errorf("ORGKIT_PERSONAL_ORGANIZATIONS must be true or false, not %q", c.PersonalOrgs)
 	}
 	if err := loopbackAddr(c.DebugAddr); err != nil {
 		return err

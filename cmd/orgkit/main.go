@@ -51,6 +51,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the HTTP service (migrates the database first)", serve},
 		{"migrate", "apply (up) or list (status) database migrations", migrate},
+		{"init", "first run: create the first organization and invite its owner", initCommand},
 		{"token", "mint an HS256 development token", token},
 		{"superadmin", "grant or revoke the platform superadmin role", superadmin},
 		{"users", "relink: move an email to another user (email conflicts)", users},

@@ -17,11 +17,12 @@ func token(_ context.Context, e env, args []string) error {
 	var cfg config
 	var id domain.Identity
 	var ttl time.Duration
-	fs := newFlags(e, "token", "--sub SUBJECT --email EMAIL [--name NAME] [--ttl 1h]")
+	fs := newFlags(e, "token", "--sub SUBJECT --email EMAIL [--name NAME] [--organization NAME] [--ttl 1h]")
 	cfg.register(fs)
 	fs.StringVar(&id.Subject, "sub", "", "subject (the identity provider's user id)")
 	fs.StringVar(&id.Email, "email", "", "email claim")
 	fs.StringVar(&id.Name, "name", "", "name claim")
+	fs.StringVar(&id.Organization, "organization", "", "organization claim: the name of a personal organization (ORGKIT_PERSONAL_ORGANIZATIONS)")
 	fs.BoolVar(&id.EmailVerified, "email-verified", true, "email_verified claim")
 	fs.DurationVar(&ttl, "ttl", time.Hour, "lifetime")
 	if err := cfg.parse(fs, args, e.getenv); err != nil {

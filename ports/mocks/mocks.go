@@ -163,6 +163,20 @@ func (mr *MockOrganizationRepoMockRecorder) List(ctx, q any) *gomock.Call {
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "List", reflect.TypeOf((*MockOrganizationRepo)(nil).List), ctx, q)
 }
 
+// LockCreates mocks base method.
+func (m *MockOrganizationRepo) LockCreates(ctx context.Context) error {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "LockCreates", ctx)
+	ret0, _ := ret[0].(error)
+	return ret0
+}
+
+// LockCreates indicates an expected call of LockCreates.
+func (mr *MockOrganizationRepoMockRecorder) LockCreates(ctx any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "LockCreates", reflect.TypeOf((*MockOrganizationRepo)(nil).LockCreates), ctx)
+}
+
 // PublicBySlug mocks base method.
 func (m *MockOrganizationRepo) PublicBySlug(ctx context.Context, slug string) (domain.PublicOrganization, error) {
 	m.ctrl.T.Helper()
@@ -215,6 +229,21 @@ func NewMockUserRepo(ctrl *gomock.Controller) *MockUserRepo {
 // EXPECT returns an object that allows the caller to indicate expected use.
 func (m *MockUserRepo) EXPECT() *MockUserRepoMockRecorder {
 	return m.recorder
+}
+
+// ClaimPersonalCheck mocks base method.
+func (m *MockUserRepo) ClaimPersonalCheck(ctx context.Context, userID int64, now time.Time) (bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "ClaimPersonalCheck", ctx, userID, now)
+	ret0, _ := ret[0].(bool)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// ClaimPersonalCheck indicates an expected call of ClaimPersonalCheck.
+func (mr *MockUserRepoMockRecorder) ClaimPersonalCheck(ctx, userID, now any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "ClaimPersonalCheck", reflect.TypeOf((*MockUserRepo)(nil).ClaimPersonalCheck), ctx, userID, now)
 }
 
 // ClearCurrentOrganization mocks base method.

@@ -1,0 +1,107 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"strconv"
+
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+)
+
+// personalAttempts bounds the transactions one sign-in spends on a personal organization
+// whose slug another one took meanwhile; after the second, slugs take a random suffix, so
+// any number of racing users of one name settle within a few.
+const personalAttempts = 5
+
+// personalSlugTries is how many numbered slugs (base, base-2, …) are tried before a random
+// suffix.
+const personalSlugTries = 5
+
+// providePersonal gives u, signing in with id, a personal organization when the service
+// makes them (Config.PersonalOrganizations) and nothing was decided for u yet; the caller
+// reads u again afterwards. It runs where a user is loaded from the store, never on a warm
+// sign-in, and costs nothing once decided (PersonalCheckedAt). The decision is claimed on
+// the user's row inside the transaction that creates the organization, so racing first
+// requests make one, and a crash leaves either everything or nothing: a user who belongs to
+// an organization by then is marked decided and gets none.
+func (s *Service) providePersonal(ctx context.Context, u domain.User, id domain.Identity) error {
+	if !s.personal || u.PersonalCheckedAt != nil {
+		return nil
+	}
+	for attempt := 1; ; attempt++ {
+		var org *domain.Organization
+		err := s.do(ctx, func(tx ports.Repos) error {
+			org = nil
+			o, made, err := s.personalIn(ctx, tx, u, id, attempt > 2)
+			if made {
+				org = &o
+			}
+			return err
+		})
+		if errors.Is(err, domain.ErrSlugTaken) && attempt < personalAttempts {
+			continue // a racing sign-in took the slug between our look and our insert
+		}
+		if err == nil && org != nil {
+			s.invalidate(ctx, slugKey(org.Slug)) // a negative entry of the slug
+		}
+		return err
+	}
+}
+
+// personalIn claims the decision for u and, when u belongs to no organization, creates
+// their personal organization with u as its owner and current organization, audited as
+// organization.created by u. made reports whether it created one.
+func (s *Service) personalIn(ctx context.Context, tx ports.Repos, u domain.User, id domain.Identity, random bool) (domain.Organization, bool, error) {
+	now := s.clock.Now()
+	claimed, err := tx.Users().ClaimPersonalCheck(ctx, u.ID, now)
+	if err != nil || !claimed {
+		return domain.Organization{}, false, err
+	}
+	ids, err := tx.Memberships().OrganizationIDs(ctx, u.ID)
+	if err != nil || len(ids) > 0 {
+		return domain.Organization{}, false, err
+	}
+	name := domain.PersonalOrganizationName(id.Organization, u)
+	slug, err := freeSlug(ctx, tx, domain.SlugFrom(name), random)
+	if err != nil {
+		return domain.Organization{}, false, err
+	}
+	org, err := domain.NewOrganization{Name: name, Slug: slug}.Build(now)
+	if err != nil {
+		return org, false, err
+	}
+	if org, err = tx.Organizations().Create(ctx, org); err != nil {
+		return org, false, err
+	}
+	owner := domain.Principal{User: u}
+	e := event{action: domain.AuditOrganizationCreated, targetType: "organization", targetID: org.ID}
+	if _, err := s.join(ctx, tx, &owner, org.ID, u.ID, domain.RoleOwner, e); err != nil {
+		return org, false, err
+	}
+	return org, true, nil
+}
+
+// freeSlug is the first of base, base-2, … base-5 that no organization has, else (or at
+// once when random) base with a random suffix. A racing insert may still take it: the insert
+// answers slug_taken then.
+func freeSlug(ctx context.Context, tx ports.Repos, base string, random bool) (string, error) {
+	for n := 1; n <= personalSlugTries && !random; n++ {
+		slug := base
+		if n > 1 {
+			slug = domain.WithSlugSuffix(base, strconv.Itoa(n))
+		}
+		_, err := tx.Organizations().GetBySlug(ctx, slug)
+		if errors.Is(err, domain.ErrOrganizationNotFound) {
+			return slug, nil
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return domain.WithSlugSuffix(base, hex.EncodeToString(b[:])), nil
+}
