@@ -80,6 +80,13 @@ type Config struct {
 	// AccessCache configures the in-process cache of callers, their roles and organizations
 	// that lets an authenticated read make no query.
 	AccessCache AccessCacheConfig
+	// Blobs keeps uploaded logos and icons (blob.NewFile, blob.Open, or the host's own
+	// ports.BlobStore); every replica must share it.
+	Blobs ports.BlobStore
+	// PublicURL is the absolute http(s) base URL where Register's routes are reached from
+	// outside (with the host's prefix, if any): uploaded logos' and icons' URLs start with
+	// it. Empty: "http://127.0.0.1:8080".
+	PublicURL string
 }
 
 // AccessCacheConfig configures the access cache. A change drops what it touched at once in
@@ -224,15 +231,23 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}
+	if err := checkPublicURL(cfg.PublicURL); err != nil {
+		return nil, fmt.Errorf("orgkit: Config.PublicURL: %w", err)
+	}
+	deps.Blobs = blobsOf(cfg)
 	if cfg.Redis != nil {
 		deps.Bus = cache.NewRedisBus(cfg.Redis, cfg.RedisKeyPrefix+"invalidate")
 	}
 	k.svc = app.New(deps, app.Config{SuperadminEmails: cfg.SuperadminEmails, Policy: policy, Hooks: k.appHooks(),
 		Domains: k.domainsConfig(), Resolve: app.ResolveConfig{TTL: cfg.Resolve.CacheTTL, NegativeTTL: cfg.Resolve.NegativeTTL},
-		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache)})
+		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache), PublicURL: cfg.PublicURL})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining})
 	return k, nil
 }
+
+// blobsOf is the blob store of uploaded logos and icons. Without Config.Blobs there is none
+// and uploads answer 503 service_unavailable.
+func blobsOf(cfg Config) ports.BlobStore { return cfg.Blobs }
 
 func accessCacheTTL(c AccessCacheConfig) time.Duration {
 	if c.Disabled {
@@ -350,13 +365,15 @@ func (k *Kit) Ready(ctx context.Context) error {
 
 // Run does orgkit's background work until ctx ends, then returns nil; New starts none. It
 // checks custom domains again on the schedule of Config.Domains.Recheck, delivers the
-// outbox (invitation mail) as soon as a change commits and again every OutboxPollEvery, and,
+// outbox (invitation mail) as soon as a change commits and again every OutboxPollEvery,
+// deletes orphaned logo and icon blobs every OrphanBlobsEvery, and,
 // with Redis, applies the other replicas' access cache invalidations as they come.
 // Replicas running it on one database each check a due domain, and send a mail, once.
 func (k *Kit) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { k.recheckLoop(ctx) })
 	wg.Go(func() { k.outboxLoop(ctx) })
+	wg.Go(func() { k.orphanBlobsLoop(ctx) })
 	wg.Go(func() {
 		if err := k.svc.FollowInvalidations(ctx); err != nil {
 			k.cfg.Logger.ErrorContext(ctx, "access cache invalidations stopped; other replicas' changes arrive within the TTL", slog.Any("error", err))
@@ -388,6 +405,17 @@ func (k *Kit) recheckLoop(ctx context.Context) {
 func (k *Kit) outboxLoop(ctx context.Context) {
 	k.every(ctx, OutboxPollEvery, k.svc.OutboxReady(), "outbox delivery", func() error {
 		_, err := k.svc.DeliverOutbox(ctx)
+		return err
+	})
+}
+
+// OrphanBlobsEvery is how often Run deletes uploaded images no organization names
+// (Service.CollectOrphanBlobs).
+const OrphanBlobsEvery = time.Hour
+
+func (k *Kit) orphanBlobsLoop(ctx context.Context) {
+	k.every(ctx, OrphanBlobsEvery, nil, "orphan blob collection", func() error {
+		_, err := k.svc.CollectOrphanBlobs(ctx)
 		return err
 	})
 }

@@ -263,13 +263,13 @@ func TestMigrateAndSuperadmin(t *testing.T) {
 	if out := runOK("migrate", "status"); !strings.Contains(out, "00001 pending") {
 		t.Errorf("status before: %q", out)
 	}
-	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 6 migration") {
+	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 7 migration") {
 		t.Errorf("up: %q", out)
 	}
 	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 0 migration") {
 		t.Errorf("second up: %q", out)
 	}
-	if out := runOK("migrate", "status"); !strings.Contains(out, "00006 applied") {
+	if out := runOK("migrate", "status"); !strings.Contains(out, "00008 applied") {
 		t.Errorf("status after: %q", out)
 	}
 	var out, errb bytes.Buffer
