@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,7 +64,7 @@ func migrate(ctx context.Context, e env, args []string) error {
 	if err != nil {
 		return err
 	}
-	for v := int64(1); v <= int64(len(st)); v++ {
+	for _, v := range slices.Sorted(maps.Keys(st)) { // versions need not be contiguous
 		state := "pending"
 		if st[v] {
 			state = "applied"
