@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,7 +48,7 @@ func upgradeInPlace(t *testing.T, d gormstore.Dialect) {
 	}
 
 	applied, err := s.Migrate(ctx)
-	if err != nil || fmt.Sprint(applied) != "[3 4 5 6]" {
+	if err != nil || fmt.Sprint(applied) != fmt.Sprint(migrationVersions(t, d, 3)) {
 		t.Fatalf("migrate applied %v, %v; want only 3 and later after the rename", applied, err)
 	}
 	org, err := s.Organizations().GetBySlug(ctx, "acme")
@@ -115,7 +118,7 @@ func TestMigrate_LeavesAHostsLookalikeTablesAlone(t *testing.T) {
 				}
 			}
 			applied, err := s.Migrate(ctx)
-			if err != nil || fmt.Sprint(applied) != "[1 2 3 4 5 6]" {
+			if err != nil || fmt.Sprint(applied) != fmt.Sprint(migrationVersions(t, d, 1)) {
 				t.Fatalf("migrate applied %v, %v; want a fresh install", applied, err)
 			}
 			if err := s.Exec(ctx, "SELECT title FROM organizations WHERE id = 7"); err != nil {
@@ -123,4 +126,28 @@ func TestMigrate_LeavesAHostsLookalikeTablesAlone(t *testing.T) {
 			}
 		})
 	}
+}
+
+// migrationVersions are the versions of d's migration files from min on, ascending.
+func migrationVersions(t *testing.T, d gormstore.Dialect, min int64) []int64 {
+	t.Helper()
+	fsys, err := gormstore.Migrations(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := fs.Glob(fsys, "*.sql")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("migrations: %v %v", files, err)
+	}
+	var out []int64
+	for _, f := range files {
+		v, err := strconv.ParseInt(f[:strings.IndexByte(f, '_')], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v >= min {
+			out = append(out, v)
+		}
+	}
+	return out
 }
