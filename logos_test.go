@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"log"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -149,4 +150,21 @@ func TestKit_RunCollectsOrphanBlobs(t *testing.T) {
 	if runErr != nil {
 		t.Fatal(runErr)
 	}
+}
+
+// Uploaded logos and icons go to a blob store every replica shares, and their URLs start
+// with the address the API is reached at (here under the host's /api prefix).
+func ExampleConfig_logos() {
+	ctx := context.Background()
+	db := hostPool()
+	blobs, err := blob.Open(ctx, "file:/var/lib/orgkit/blobs", db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	k, err := orgkit.New(ctx, orgkit.Config{DB: db, Blobs: blobs, PublicURL: "https://example.com/api"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	k.Register(gin.Default().Group("/api"))
+	go func() { _ = k.Run(ctx) }() // deletes blobs no organization names, every OrphanBlobsEvery
 }
