@@ -29,9 +29,9 @@ const OrphanBlobAge = time.Hour
 // blobPrefix starts every key of an uploaded image: organizations/<id>/<slot>/<sha256 hex>.
 const blobPrefix = "organizations/"
 
-// decodingPixels bounds the pixels being decoded at once across uploads (two images of the
-// largest size, 4 bytes each: 128 MiB), so concurrent uploads cannot exhaust memory.
-const decodingPixels = 2 * domain.MaxImageSide * domain.MaxImageSide
+// decodingBytes bounds the memory of the pixels being decoded at once across uploads (two
+// 8-bit images of the largest size: 128 MiB), so concurrent uploads cannot exhaust memory.
+const decodingBytes = 2 * 4 * domain.MaxImageSide * domain.MaxImageSide
 
 // images is the Service's share of uploaded logos and icons.
 type images struct {
@@ -44,7 +44,7 @@ func newImages(blobs ports.BlobStore, publicURL string) images {
 	if publicURL == "" {
 		publicURL = DefaultPublicURL
 	}
-	return images{blobs: blobs, publicURL: strings.TrimRight(publicURL, "/"), decoding: semaphore.NewWeighted(decodingPixels)}
+	return images{blobs: blobs, publicURL: strings.TrimRight(publicURL, "/"), decoding: semaphore.NewWeighted(decodingBytes)}
 }
 
 var errNoBlobStore = domain.Unavailable("no blob store is configured for logos and icons", nil)
@@ -117,7 +117,7 @@ func (s *Service) RemoveOrganizationImage(ctx context.Context, p domain.Principa
 	return s.replaceImage(ctx, p, orgID, slot, nil, nil, action)
 }
 
-// cleanImage checks data and re-encodes it, decoding at most decodingPixels at once.
+// cleanImage checks data and re-encodes it, decoding at most decodingBytes at once.
 func (s *Service) cleanImage(ctx context.Context, slot domain.ImageSlot, data []byte) (domain.Image, error) {
 	if !slot.Valid() {
 		return domain.Image{}, domain.InvalidField("slot", "slot must be logo or icon")
@@ -126,7 +126,7 @@ func (s *Service) cleanImage(ctx context.Context, slot domain.ImageSlot, data []
 	if err != nil {
 		return domain.Image{}, err
 	}
-	weight := max(1, h.Pixels())
+	weight := min(max(1, h.DecodedBytes()), decodingBytes) // a 16-bit image of the largest size waits for all
 	if err := s.images.decoding.Acquire(ctx, weight); err != nil {
 		return domain.Image{}, err
 	}
@@ -182,8 +182,11 @@ func droppedKeys(before, after *string) []string {
 
 // dropBlobs deletes blobs a committed change let go. A failure is logged: CollectOrphanBlobs
 // deletes them later.
+//
+// Inside a caller's transaction (WithStore) nothing is deleted: the caller may still roll
+// back to the row naming the blob; CollectOrphanBlobs deletes it once nothing names it.
 func (s *Service) dropBlobs(ctx context.Context, keys ...string) {
-	if s.images.blobs == nil || len(keys) == 0 {
+	if s.images.blobs == nil || len(keys) == 0 || s.outerTx {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -281,7 +284,7 @@ func (s *Service) CollectOrphanBlobs(ctx context.Context) (int, error) {
 	for len(old) > 0 {
 		batch := old[:min(len(old), orphanBatch)]
 		old = old[len(batch):]
-		n, err := s.collectBatch(ctx, batch)
+		n, err := s.collectBatch(ctx, batch, cutoff)
 		deleted += n
 		if err != nil {
 			return deleted, fmt.Errorf("collect orphan blobs: %w", err)
@@ -291,7 +294,7 @@ func (s *Service) CollectOrphanBlobs(ctx context.Context) (int, error) {
 }
 
 // collectBatch deletes the keys of batch no organization names.
-func (s *Service) collectBatch(ctx context.Context, batch []string) (int, error) {
+func (s *Service) collectBatch(ctx context.Context, batch []string, cutoff time.Time) (int, error) {
 	var ids []int64
 	for _, k := range batch {
 		if id, ok := imageKeyOrg(k); ok {
@@ -309,6 +312,12 @@ func (s *Service) collectBatch(ctx context.Context, batch []string) (int, error)
 	n := 0
 	for _, k := range batch {
 		if keep[k] {
+			continue
+		}
+		// An upload of the same bytes rewrites the blob before naming it: a blob written again
+		// since it was listed is not an orphan yet.
+		b, err := s.images.blobs.Get(ctx, k)
+		if err == nil && !b.ModTime.Before(cutoff) || errors.Is(err, domain.ErrBlobNotFound) {
 			continue
 		}
 		if err := s.images.blobs.Delete(ctx, k); err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
+	"image/color"
 	"image/gif"
 	"image/jpeg"
 	"image/png"
@@ -44,10 +45,15 @@ const (
 type ImageHeader struct {
 	ContentType   string
 	Width, Height int
+	pixelBytes    int // what one decoded pixel takes: 8 for 16-bit color, 4 otherwise
 }
 
 // Pixels is Width×Height.
 func (h ImageHeader) Pixels() int64 { return int64(h.Width) * int64(h.Height) }
+
+// DecodedBytes is about what CleanImage allocates to decode the pixels: nothing for the
+// formats it keeps as sent.
+func (h ImageHeader) DecodedBytes() int64 { return h.Pixels() * int64(h.pixelBytes) }
 
 // Image is an uploaded image as it is stored: PNG and JPEG re-encoded, so no metadata (EXIF,
 // GPS, text chunks) of the original survives; WebP without its EXIF and XMP chunks; GIF as sent.
@@ -69,11 +75,11 @@ func ReadImageHeader(field string, data []byte) (ImageHeader, error) {
 	var err error
 	switch h.ContentType {
 	case ImagePNG:
-		h.Width, h.Height, err = stdConfig(png.DecodeConfig, data)
+		h.Width, h.Height, h.pixelBytes, err = stdConfig(png.DecodeConfig, data)
 	case ImageJPEG:
-		h.Width, h.Height, err = stdConfig(jpeg.DecodeConfig, data)
+		h.Width, h.Height, h.pixelBytes, err = stdConfig(jpeg.DecodeConfig, data)
 	case ImageGIF:
-		h.Width, h.Height, err = stdConfig(gif.DecodeConfig, data)
+		h.Width, h.Height, _, err = stdConfig(gif.DecodeConfig, data)
 	case ImageWebP:
 		h.Width, h.Height, err = webpSize(data)
 	default:
@@ -156,9 +162,15 @@ func looksLikeSVG(b []byte) bool {
 	return bytes.HasPrefix(head, []byte("<?xml")) || bytes.HasPrefix(head, []byte("<svg")) || bytes.Contains(head, []byte("<svg"))
 }
 
-func stdConfig(decode func(r io.Reader) (image.Config, error), data []byte) (int, int, error) {
+// stdConfig reads a header with a standard library decoder: the size and the bytes a
+// decoded pixel takes.
+func stdConfig(decode func(r io.Reader) (image.Config, error), data []byte) (int, int, int, error) {
 	c, err := decode(bytes.NewReader(data))
-	return c.Width, c.Height, err
+	switch c.ColorModel {
+	case color.RGBA64Model, color.NRGBA64Model:
+		return c.Width, c.Height, 8, err
+	}
+	return c.Width, c.Height, 4, err
 }
 
 func reencode(data []byte, decode func(r io.Reader) (image.Image, error), encode func(*bytes.Buffer, image.Image) error) ([]byte, error) {
