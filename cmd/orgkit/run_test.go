@@ -263,7 +263,7 @@ func TestMigrateAndSuperadmin(t *testing.T) {
 	if out := runOK("migrate", "status"); !strings.Contains(out, "00001 pending") {
 		t.Errorf("status before: %q", out)
 	}
-	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 7 migration") {
+	if out := runOK("migrate", "up"); !strings.HasPrefix(out, "applied ") || strings.HasPrefix(out, "applied 0 ") || !strings.Contains(out, " 8]") {
 		t.Errorf("up: %q", out)
 	}
 	if out := runOK("migrate", "up"); !strings.Contains(out, "applied 0 migration") {
