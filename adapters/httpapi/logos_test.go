@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"mime/multipart"
@@ -15,11 +16,16 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/orgkit/orgkit/adapters/blob"
+	"github.com/orgkit/orgkit/adapters/gormstore"
+	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/internal/imagetest"
+	"github.com/orgkit/orgkit/ports"
 )
 
 // lgURL is what an uploaded image's URL looks like: absolute, under the public URL, with the
@@ -475,4 +481,71 @@ func (h *harness) lgSend(path, token, body, ct string) (int, string, error) {
 	}
 	err = json.NewDecoder(res.Body).Decode(&out)
 	return res.StatusCode, out.Data.LogoURL, err
+}
+
+// lgFlaky is a blob store that fails while failing is set.
+type lgFlaky struct {
+	ports.BlobStore
+	failing atomic.Bool
+}
+
+var errLgDown = errors.New("blob store down")
+
+func (f *lgFlaky) Put(ctx context.Context, key string, data []byte, ct string) error {
+	if f.failing.Load() {
+		return errLgDown
+	}
+	return f.BlobStore.Put(ctx, key, data, ct)
+}
+
+func (f *lgFlaky) Get(ctx context.Context, key string) (ports.Blob, error) {
+	if f.failing.Load() {
+		return ports.Blob{}, errLgDown
+	}
+	return f.BlobStore.Get(ctx, key)
+}
+
+func (f *lgFlaky) Delete(ctx context.Context, key string) error {
+	if f.failing.Load() {
+		return errLgDown
+	}
+	return f.BlobStore.Delete(ctx, key)
+}
+
+// TestLogos_BlobStoreFails: a failing store is a 503 (never a 500) for uploads and public
+// reads; a removal still commits, its blob left to the orphan collection.
+func TestLogos_BlobStoreFails(t *testing.T) {
+	for _, d := range gormtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) { lgBlobStoreFails(t, d) })
+	}
+}
+
+func lgBlobStoreFails(t *testing.T, d gormstore.Dialect) {
+	files, err := blob.NewFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	flaky := &lgFlaky{BlobStore: files}
+	h := newHarness(t, d, withBlobs(flaky))
+	r := h.orgWithRoles("flaky")
+	logo, _ := h.lgUpload(lgOrg(r.orgID)+"/logo", r.owner, imagetest.PNG(4, 4)).data()["logo_url"].(string)
+	expect(t, h.lgPublic(logo), 200, "")
+	flaky.failing.Store(true)
+	pub := h.lgPublic(logo)
+	expect(t, pub, 503, "service_unavailable")
+	if pub.Header.Get("Retry-After") == "" || pub.Header.Get("Cache-Control") != "no-store" || pub.Header.Get("ETag") != "" {
+		t.Fatalf("503 headers %v", pub.Header)
+	}
+	expect(t, h.lgUpload(lgOrg(r.orgID)+"/logo", r.owner, imagetest.PNG(5, 5)), 503, "service_unavailable")
+	del := h.do("DELETE", lgOrg(r.orgID)+"/logo", r.owner, nil)
+	expect(t, del, 200, "")
+	if del.data()["logo_url"] != nil {
+		t.Fatalf("after delete %s", del.Raw)
+	}
+	flaky.failing.Store(false)
+	if keys := h.lgKeys("organizations/"); len(keys) != 1 {
+		t.Fatalf("the blob a failed delete left: %v", keys)
+	}
+	expect(t, h.lgPublic(logo), 404, "not_found")
+	mtFields(t, h.do("DELETE", "/v1/organizations/01/logo", r.owner, nil), "id")
 }
