@@ -3,6 +3,7 @@ package orgkit_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"log"
 	"mime/multipart"
@@ -16,10 +17,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
 
 	"github.com/orgkit/orgkit"
 	"github.com/orgkit/orgkit/adapters/blob"
 	"github.com/orgkit/orgkit/adapters/gormstore"
+	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/internal/imagetest"
 )
@@ -167,4 +170,55 @@ func ExampleConfig_logos() {
 	}
 	k.Register(gin.Default().Group("/api"))
 	go func() { _ = k.Run(ctx) }() // deletes blobs no organization names, every OrphanBlobsEvery
+}
+
+// TestKit_WithTxKeepsReplacedBlobs: inside a host's transaction a replaced image's blob is not
+// deleted (the host may roll back to the row naming it); a rollback keeps serving it.
+func TestKit_WithTxKeepsReplacedBlobs(t *testing.T) {
+	for _, d := range gormtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db := hostDB(t, d)
+			store, err := blob.NewFile(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := orgkit.New(ctx, orgkit.Config{DB: db, Blobs: store})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := k.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			p, err := k.Service().SignIn(ctx, domain.Identity{Subject: "root", Email: "root@example.com", EmailVerified: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Superadmin = true
+			org, err := k.Service().CreateOrganization(ctx, p, domain.NewOrganization{Name: "Acme", Slug: "acme"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if org, err = k.Service().SetOrganizationImage(ctx, p, org.ID, domain.ImageLogo, imagetest.PNG(5, 5)); err != nil {
+				t.Fatal(err)
+			}
+			rollback := errors.New("host rolls back")
+			err = db.Transaction(func(tx *gorm.DB) error {
+				if _, err := k.WithTx(tx).SetOrganizationImage(ctx, p, org.ID, domain.ImageLogo, imagetest.PNG(6, 6)); err != nil {
+					return err
+				}
+				return rollback
+			})
+			if !errors.Is(err, rollback) {
+				t.Fatal(err)
+			}
+			img, err := k.Service().PublicImage(ctx, org.ID, domain.ImageLogo)
+			if err != nil || !strings.HasPrefix(*org.LogoBlobKey, "organizations/") || img.Key != *org.LogoBlobKey {
+				t.Fatalf("after rollback: %+v %v", img, err)
+			}
+			if _, err := k.Service().ImageBlob(ctx, img); err != nil {
+				t.Fatalf("the rolled-back upload deleted the image still named: %v", err)
+			}
+		})
+	}
 }

@@ -340,7 +340,9 @@ func (k *Kit) Service() *app.Service { return k.svc }
 // use case returns and again a second later (Config.Resolve): commit within that second, or a
 // resolve may serve the old answer until its TTL. Access cache entries (roles, organizations)
 // are dropped when the use case returns, so a read between then and the commit may keep the
-// old state for up to Config.AccessCache.TTL; reads through WithTx never use that cache. Verifying a domain looks DNS up while tx is
+// old state for up to Config.AccessCache.TTL; reads through WithTx never use that cache. A logo
+// or icon replaced through WithTx keeps its blob until Run's orphan collection, since tx may
+// still roll back to it. Verifying a domain looks DNS up while tx is
 // open: prefer Service() for VerifyDomain and RecheckDomain.
 func (k *Kit) WithTx(tx *gorm.DB) *app.Service {
 	store, err := gormstore.New(tx, k.cfg.Logger)
