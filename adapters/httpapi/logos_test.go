@@ -97,6 +97,7 @@ func TestLogos_UploadServeReplaceRemove(t *testing.T) {
 		r := h.orgWithRoles("acme")
 		org := lgOrg(r.orgID)
 		expect(t, h.resolve("slug", "acme"), 200, "") // warm resolve's cache: the upload must drop it
+		expect(t, h.do("GET", org, r.member, nil), 200, "") // and the access cache's entry of the organization
 
 		up := h.lgUpload(org+"/logo", r.admin, imagetest.TextPNG(64, 32))
 		expect(t, up, 200, "")
@@ -108,6 +109,9 @@ func TestLogos_UploadServeReplaceRemove(t *testing.T) {
 		m := lgURL.FindStringSubmatch(logo)
 		if m == nil || m[1] != fmt.Sprint(r.orgID) || m[2] != "logo" || up.data()["icon_url"] != nil {
 			t.Fatalf("logo_url %q", logo)
+		}
+		if seen := h.do("GET", org, r.member, nil); seen.data()["logo_url"] != logo {
+			t.Fatalf("a member still reads %s", seen.Raw)
 		}
 		if res := h.resolve("slug", "acme"); res.data()["logo_url"] != logo {
 			t.Fatalf("resolve still answers %s", res.Raw)
