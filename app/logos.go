@@ -47,6 +47,8 @@ func newImages(blobs ports.BlobStore, publicURL string) images {
 	return images{blobs: blobs, publicURL: strings.TrimRight(publicURL, "/"), decoding: semaphore.NewWeighted(decodingBytes)}
 }
 
+var errBadSlot = domain.InvalidField("slot", "slot must be logo or icon")
+
 var errNoBlobStore = domain.Unavailable("no blob store is configured for logos and icons", nil)
 
 // imageKey is where an image's bytes are kept: content-addressed, so the same bytes are the
@@ -77,7 +79,8 @@ func (s *Service) OrganizationIDBySlug(ctx context.Context, slug string) (int64,
 // the bytes; PNG and JPEG are re-encoded so none of the file's metadata is kept. The blob is
 // written before the transaction that names it; the one it replaces is deleted after commit.
 // Errors: organization_not_found, forbidden, payload_too_large, unsupported_media_type,
-// validation_error (too many pixels), service_unavailable (no blob store, or it failed).
+// validation_error (too many pixels, a slot that is not one), service_unavailable (no blob
+// store, or it failed).
 func (s *Service) SetOrganizationImage(ctx context.Context, p domain.Principal, orgID int64, slot domain.ImageSlot, data []byte) (domain.Organization, error) {
 	if s.images.blobs == nil {
 		return domain.Organization{}, errNoBlobStore
@@ -108,8 +111,11 @@ func (s *Service) SetOrganizationImage(ctx context.Context, p domain.Principal, 
 // RemoveOrganizationImage clears the organization's logo or icon, uploaded or external
 // (logo_url becomes null); an uploaded one's blob is deleted after commit. Removing none
 // changes nothing and is not audited.
-// Errors: organization_not_found, forbidden.
+// Errors: organization_not_found, forbidden, validation_error (a slot that is not one).
 func (s *Service) RemoveOrganizationImage(ctx context.Context, p domain.Principal, orgID int64, slot domain.ImageSlot) (domain.Organization, error) {
+	if !slot.Valid() {
+		return domain.Organization{}, errBadSlot
+	}
 	action := domain.AuditOrganizationLogoRemoved
 	if slot == domain.ImageIcon {
 		action = domain.AuditOrganizationIconRemoved
@@ -120,7 +126,7 @@ func (s *Service) RemoveOrganizationImage(ctx context.Context, p domain.Principa
 // cleanImage checks data and re-encodes it, decoding at most decodingBytes at once.
 func (s *Service) cleanImage(ctx context.Context, slot domain.ImageSlot, data []byte) (domain.Image, error) {
 	if !slot.Valid() {
-		return domain.Image{}, domain.InvalidField("slot", "slot must be logo or icon")
+		return domain.Image{}, errBadSlot
 	}
 	h, err := domain.ReadImageHeader(string(slot), data)
 	if err != nil {
@@ -225,7 +231,7 @@ func (s *Service) PublicImageBySlug(ctx context.Context, slug string, slot domai
 }
 
 func publicImage(org domain.Organization, slot domain.ImageSlot, err error) (PublicImage, error) {
-	if errors.Is(err, domain.ErrOrganizationNotFound) {
+	if errors.Is(err, domain.ErrOrganizationNotFound) || !slot.Valid() {
 		return PublicImage{}, domain.ErrImageNotFound
 	}
 	if err != nil {
