@@ -96,7 +96,7 @@ func TestLogos_UploadServeReplaceRemove(t *testing.T) {
 	eachDialect(t, func(t *testing.T, h *harness) {
 		r := h.orgWithRoles("acme")
 		org := lgOrg(r.orgID)
-		expect(t, h.resolve("slug", "acme"), 200, "") // warm resolve's cache: the upload must drop it
+		expect(t, h.resolve("slug", "acme"), 200, "")       // warm resolve's cache: the upload must drop it
 		expect(t, h.do("GET", org, r.member, nil), 200, "") // and the access cache's entry of the organization
 
 		up := h.lgUpload(org+"/logo", r.admin, imagetest.TextPNG(64, 32))
