@@ -3,14 +3,17 @@ package orgkit
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/orgkit/orgkit/adapters/blob"
 	"github.com/orgkit/orgkit/adapters/dnsverify"
 	"github.com/orgkit/orgkit/adapters/gormstore"
+	"github.com/orgkit/orgkit/app"
 )
 
 // ConfigFromEnv reads the ORGKIT_* variables through getenv (os.Getenv, or a lookup that puts
@@ -83,7 +86,26 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 		CloseConfig(cfg)
 		return Config{}, fmt.Errorf("ORGKIT_DATABASE_URL: %w", err)
 	}
+	if err := blobsFromEnv(ctx, env, &cfg); err != nil {
+		CloseConfig(cfg)
+		return Config{}, err
+	}
 	return cfg, nil
+}
+
+// blobsFromEnv reads ORGKIT_PUBLIC_URL and opens the blob store of ORGKIT_BLOB_URL (by
+// default a directory blobs under ORGKIT_DATA_DIR).
+func blobsFromEnv(ctx context.Context, env func(name, def string) string, cfg *Config) error {
+	cfg.PublicURL = env("ORGKIT_PUBLIC_URL", app.DefaultPublicURL)
+	if err := checkPublicURL(cfg.PublicURL); err != nil {
+		return fmt.Errorf("ORGKIT_PUBLIC_URL: %w, not %q", err, cfg.PublicURL)
+	}
+	var err error
+	def := "file:" + filepath.Join(env("ORGKIT_DATA_DIR", ".orgkit"), "blobs")
+	if cfg.Blobs, err = blob.Open(ctx, env("ORGKIT_BLOB_URL", def), cfg.DB); err != nil {
+		return fmt.Errorf("ORGKIT_BLOB_URL: %w", err)
+	}
+	return nil
 }
 
 // envVariable names the variable that sets a Config field.

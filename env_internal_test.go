@@ -2,6 +2,7 @@ package orgkit
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,6 +63,50 @@ func TestConfigFromEnv_AccessCacheTTL(t *testing.T) {
 		}
 		if cfg.AccessCache != c.want {
 			t.Errorf("%q: %+v, want %+v", c.value, cfg.AccessCache, c.want)
+		}
+	}
+}
+
+// ORGKIT_BLOB_URL defaults to a directory blobs under ORGKIT_DATA_DIR; ORGKIT_PUBLIC_URL
+// defaults to the listen address's URL; bad values are errors naming the variable.
+func TestConfigFromEnv_Blobs(t *testing.T) {
+	dataDir := filepath.Join(t.TempDir(), "data")
+	env := map[string]string{"ORGKIT_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "orgkit.db"), "ORGKIT_DATA_DIR": dataDir}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := ConfigFromEnv(context.Background(), getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CloseConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.PublicURL != "http://127.0.0.1:8080" || cfg.Blobs == nil {
+		t.Fatalf("PublicURL %q, Blobs %v", cfg.PublicURL, cfg.Blobs)
+	}
+	if err := cfg.Blobs.Put(context.Background(), "organizations/1/logo/ab", []byte("x"), "image/png"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "blobs", "organizations", "1", "logo", "ab")); err != nil {
+		t.Fatalf("the default store is not under ORGKIT_DATA_DIR: %v", err)
+	}
+	other := t.TempDir()
+	env["ORGKIT_BLOB_URL"], env["ORGKIT_PUBLIC_URL"] = "file:"+other, "https://api.example.com"
+	if cfg, err = ConfigFromEnv(context.Background(), getenv); err != nil {
+		t.Fatal(err)
+	}
+	if err := CloseConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Blobs.Put(context.Background(), "k", []byte("x"), "image/png"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "k")); err != nil || cfg.PublicURL != "https://api.example.com" {
+		t.Fatalf("ORGKIT_BLOB_URL not used: %v %q", err, cfg.PublicURL)
+	}
+	for name, value := range map[string]string{"ORGKIT_BLOB_URL": "gopher://x", "ORGKIT_PUBLIC_URL": "example.com"} {
+		bad := map[string]string{"ORGKIT_DATABASE_URL": env["ORGKIT_DATABASE_URL"], "ORGKIT_DATA_DIR": dataDir, name: value}
+		if _, err := ConfigFromEnv(context.Background(), func(k string) string { return bad[k] }); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s=%s: %v, want an error naming it", name, value, err)
 		}
 	}
 }

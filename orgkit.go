@@ -84,6 +84,13 @@ type Config struct {
 	// their own, as its owner, once: named after the token's organization claim, else
 	// "<name>'s organization" (ORGKIT_PERSONAL_ORGANIZATIONS).
 	PersonalOrganizations bool
+	// Blobs keeps uploaded logos and icons (blob.NewFile, blob.Open, or the host's own
+	// ports.BlobStore); every replica must share it.
+	Blobs ports.BlobStore
+	// PublicURL is the absolute http(s) base URL where Register's routes are reached from
+	// outside (with the host's prefix, if any): uploaded logos' and icons' URLs start with
+	// it. Empty: "http://127.0.0.1:8080".
+	PublicURL string
 }
 
 // AccessCacheConfig configures the access cache. A change drops what it touched at once in
@@ -228,16 +235,24 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	if err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}
+	if err := checkPublicURL(cfg.PublicURL); err != nil {
+		return nil, fmt.Errorf("orgkit: Config.PublicURL: %w", err)
+	}
+	deps.Blobs = blobsOf(cfg)
 	if cfg.Redis != nil {
 		deps.Bus = cache.NewRedisBus(cfg.Redis, cfg.RedisKeyPrefix+"invalidate")
 	}
 	k.svc = app.New(deps, app.Config{SuperadminEmails: cfg.SuperadminEmails, Policy: policy, Hooks: k.appHooks(),
 		Domains: k.domainsConfig(), Resolve: app.ResolveConfig{TTL: cfg.Resolve.CacheTTL, NegativeTTL: cfg.Resolve.NegativeTTL},
-		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache),
+		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache), PublicURL: cfg.PublicURL,
 		PersonalOrganizations: cfg.PersonalOrganizations})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining})
 	return k, nil
 }
+
+// blobsOf is the blob store of uploaded logos and icons. Without Config.Blobs there is none
+// and uploads answer 503 service_unavailable.
+func blobsOf(cfg Config) ports.BlobStore { return cfg.Blobs }
 
 func accessCacheTTL(c AccessCacheConfig) time.Duration {
 	if c.Disabled {
@@ -330,7 +345,9 @@ func (k *Kit) Service() *app.Service { return k.svc }
 // use case returns and again a second later (Config.Resolve): commit within that second, or a
 // resolve may serve the old answer until its TTL. Access cache entries (roles, organizations)
 // are dropped when the use case returns, so a read between then and the commit may keep the
-// old state for up to Config.AccessCache.TTL; reads through WithTx never use that cache. Verifying a domain looks DNS up while tx is
+// old state for up to Config.AccessCache.TTL; reads through WithTx never use that cache. A logo
+// or icon replaced through WithTx keeps its blob until Run's orphan collection, since tx may
+// still roll back to it. Verifying a domain looks DNS up while tx is
 // open: prefer Service() for VerifyDomain and RecheckDomain.
 func (k *Kit) WithTx(tx *gorm.DB) *app.Service {
 	store, err := gormstore.New(tx, k.cfg.Logger)
@@ -355,13 +372,15 @@ func (k *Kit) Ready(ctx context.Context) error {
 
 // Run does orgkit's background work until ctx ends, then returns nil; New starts none. It
 // checks custom domains again on the schedule of Config.Domains.Recheck, delivers the
-// outbox (invitation mail) as soon as a change commits and again every OutboxPollEvery, and,
+// outbox (invitation mail) as soon as a change commits and again every OutboxPollEvery,
+// deletes orphaned logo and icon blobs every OrphanBlobsEvery, and,
 // with Redis, applies the other replicas' access cache invalidations as they come.
 // Replicas running it on one database each check a due domain, and send a mail, once.
 func (k *Kit) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { k.recheckLoop(ctx) })
 	wg.Go(func() { k.outboxLoop(ctx) })
+	wg.Go(func() { k.orphanBlobsLoop(ctx) })
 	wg.Go(func() {
 		if err := k.svc.FollowInvalidations(ctx); err != nil {
 			k.cfg.Logger.ErrorContext(ctx, "access cache invalidations stopped; other replicas' changes arrive within the TTL", slog.Any("error", err))
@@ -393,6 +412,17 @@ func (k *Kit) recheckLoop(ctx context.Context) {
 func (k *Kit) outboxLoop(ctx context.Context) {
 	k.every(ctx, OutboxPollEvery, k.svc.OutboxReady(), "outbox delivery", func() error {
 		_, err := k.svc.DeliverOutbox(ctx)
+		return err
+	})
+}
+
+// OrphanBlobsEvery is how often Run deletes uploaded images no organization names
+// (Service.CollectOrphanBlobs).
+const OrphanBlobsEvery = time.Hour
+
+func (k *Kit) orphanBlobsLoop(ctx context.Context) {
+	k.every(ctx, OrphanBlobsEvery, nil, "orphan blob collection", func() error {
+		_, err := k.svc.CollectOrphanBlobs(ctx)
 		return err
 	})
 }

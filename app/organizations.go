@@ -90,10 +90,11 @@ func (s *Service) ListOrganizations(ctx context.Context, p domain.Principal, q d
 // UpdateOrganization applies a partial update. Changing the status is superadmin-only.
 // Errors: organization_not_found, forbidden, validation_error.
 func (s *Service) UpdateOrganization(ctx context.Context, p domain.Principal, id int64, patch domain.OrganizationPatch) (domain.Organization, error) {
-	var out domain.Organization
+	var out, before domain.Organization
 	var stale []string
 	err := s.do(ctx, func(tx ports.Repos) error {
 		org, role, err := s.authorize(ctx, tx, p, id, domain.ActionOrgUpdate, true)
+		before = org
 		if err != nil {
 			return err
 		}
@@ -115,12 +116,14 @@ func (s *Service) UpdateOrganization(ctx context.Context, p domain.Principal, id
 		if stale, err = resolveKeys(ctx, tx, org); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, &p, event{orgID: &id, action: domain.AuditOrganizationUpdated, targetType: "organization", targetID: id, changes: cols})
+		return s.record(ctx, tx, &p, event{orgID: &id, action: domain.AuditOrganizationUpdated, targetType: "organization", targetID: id, changes: domain.AuditedColumns(cols)})
 	})
 	if err != nil {
 		return out, wrap("update organization", err)
 	}
 	s.invalidate(ctx, stale...)
+	// An external logo_url or icon_url (or null) let an uploaded image go.
+	s.dropBlobs(ctx, append(droppedKeys(before.LogoBlobKey, out.LogoBlobKey), droppedKeys(before.IconBlobKey, out.IconBlobKey)...)...)
 	return out, nil
 }
 
@@ -132,12 +135,13 @@ func (s *Service) DeleteOrganization(ctx context.Context, p domain.Principal, id
 	if !s.Can(p, domain.ActionOrgDelete, "") {
 		return domain.ErrForbidden
 	}
-	var stale []string
+	var stale, blobs []string
 	err := s.do(ctx, func(tx ports.Repos) error {
 		org, err := tx.Organizations().GetForUpdate(ctx, id)
 		if err != nil {
 			return err
 		}
+		blobs = append(droppedKeys(org.LogoBlobKey, nil), droppedKeys(org.IconBlobKey, nil)...)
 		if stale, err = resolveKeys(ctx, tx, org); err != nil {
 			return err
 		}
@@ -155,6 +159,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, p domain.Principal, id
 		return wrap("delete organization", err)
 	}
 	s.invalidate(ctx, stale...)
+	s.dropBlobs(ctx, blobs...) // its uploaded logo and icon
 	return nil
 }
 

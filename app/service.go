@@ -23,6 +23,9 @@ type Config struct {
 	Domains     DomainsConfig
 	Resolve     ResolveConfig
 	Invitations InvitationsConfig
+	// PublicURL is the absolute base URL where the API's public routes are reached: uploaded
+	// logos' and icons' URLs start with it; empty: DefaultPublicURL.
+	PublicURL string
 	// AccessCacheTTL bounds how long callers, their roles and organizations are served from
 	// memory when an invalidation from another replica is lost; 0: DefaultAccessCacheTTL;
 	// negative: not cached.
@@ -109,6 +112,8 @@ type Deps struct {
 	// Bus carries access cache invalidations to the other replicas (FollowInvalidations);
 	// nil: they learn of changes within Config.AccessCacheTTL.
 	Bus ports.InvalidationBus
+	// Blobs keeps uploaded logos and icons; nil: uploads answer service_unavailable.
+	Blobs ports.BlobStore
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -132,6 +137,7 @@ type Service struct {
 	outboxReady chan struct{} // signalled after a commit that added outbox items
 	access      *accessCache  // nil: not cached
 	personal    bool          // Config.PersonalOrganizations
+	images      images
 }
 
 // New builds a Service; it panics when a required port is missing, a wiring mistake.
@@ -160,6 +166,7 @@ func New(d Deps, cfg Config) *Service {
 		newSecret: d.NewSecret, mailer: d.Mailer, invitations: cfg.Invitations.withDefaults(), outboxReady: make(chan struct{}, 1)}
 	s.personal = cfg.PersonalOrganizations
 	s.resolver = newResolver(d.Cache, cfg.Resolve, d.Logger)
+	s.images = newImages(d.Blobs, cfg.PublicURL)
 	if cfg.AccessCacheTTL == 0 {
 		cfg.AccessCacheTTL = DefaultAccessCacheTTL
 	}

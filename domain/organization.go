@@ -74,6 +74,10 @@ type Organization struct {
 	MembersCount     int64
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
+	// LogoBlobKey and IconBlobKey name the blobs of an uploaded logo and icon (nil: none, or
+	// an external URL). They are never shown: LogoURL and IconURL are the public face.
+	LogoBlobKey *string
+	IconBlobKey *string
 }
 
 // Validate checks every invariant of o and reports all bad fields at once.
@@ -209,7 +213,20 @@ const (
 	ColStatus           = "status"
 	ColSettings         = "settings"
 	ColMetadata         = "metadata"
+	ColLogoBlobKey      = "logo_blob_key" // written with logo_url; never audited nor shown
+	ColIconBlobKey      = "icon_blob_key"
 )
+
+// AuditedColumns are cols without the internal ones (blob keys): what an audit record names.
+func AuditedColumns(cols []string) []string {
+	out := make([]string, 0, len(cols))
+	for _, c := range cols {
+		if c != ColLogoBlobKey && c != ColIconBlobKey {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 // TouchesStatus reports whether the patch changes the status, which only superadmins may do.
 func (p OrganizationPatch) TouchesStatus() bool { return p.Status.Set }
@@ -243,11 +260,21 @@ func (p OrganizationPatch) Apply(o Organization) (Organization, []string, error)
 		{p.LogoURL, &o.LogoURL, ColLogoURL}, {p.IconURL, &o.IconURL, ColIconURL},
 		{p.LanguageCode, &o.LanguageCode, ColLanguageCode},
 	}
+	// A URL set by hand (external, or null) replaces an uploaded image, whose blob is let go;
+	// the same URL sent back (a client echoing the organization) keeps it.
+	dropLogo := p.LogoURL.Set && o.LogoBlobKey != nil && !sameString(p.LogoURL.Value, o.LogoURL)
+	dropIcon := p.IconURL.Set && o.IconBlobKey != nil && !sameString(p.IconURL.Value, o.IconURL)
 	for _, f := range strs {
 		if f.opt.Set {
 			*f.dst = f.opt.Value
 			changed = append(changed, f.col)
 		}
+	}
+	if dropLogo {
+		o.LogoBlobKey, changed = nil, append(changed, ColLogoBlobKey)
+	}
+	if dropIcon {
+		o.IconBlobKey, changed = nil, append(changed, ColIconBlobKey)
 	}
 	if p.TemplateTermsID.Set {
 		o.TemplateTermsID = p.TemplateTermsID.Value

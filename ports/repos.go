@@ -44,6 +44,9 @@ type OrganizationRepo interface {
 	// PublicBySlug returns the public face of the active organization with the (normalized)
 	// slug. Errors: organization_not_found, also for suspended and archived organizations.
 	PublicBySlug(ctx context.Context, slug string) (domain.PublicOrganization, error)
+	// BlobKeys returns the blob keys (uploaded logos and icons) that the organizations with
+	// the given ids name, in no particular order; unknown ids name none.
+	BlobKeys(ctx context.Context, ids []int64) ([]string, error)
 }
 
 // UserRepo stores users. Emails are stored and compared in their normalized form

@@ -333,3 +333,24 @@ func (r orgRepo) LockCreates(ctx context.Context) error {
 	}
 	return nil
 }
+
+func (r orgRepo) BlobKeys(ctx context.Context, ids []int64) ([]string, error) {
+	out := []string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	err := r.scanAll(ctx, "SELECT logo_blob_key, icon_blob_key FROM orgkit_organizations WHERE id IN ?", []any{ids},
+		func(rows *sql.Rows) error {
+			var logo, icon *string
+			if err := rows.Scan(&logo, &icon); err != nil {
+				return err
+			}
+			for _, k := range []*string{logo, icon} {
+				if k != nil {
+					out = append(out, *k)
+				}
+			}
+			return nil
+		})
+	return out, dbErr("select blob keys", err)
+}

@@ -12,7 +12,7 @@ import (
 const orgColumns = `o.id, o.name, o.slug, o.tagline, o.description, o.email, o.phone, o.website, o.location,
  o.logo_url, o.icon_url, o.language_code, o.template_terms_id, o.template_policy_id, o.status,
  o.allow_public_signup, o.require_email_verification, o.default_role, o.metadata, o.created_at, o.updated_at,
- o.members_count`
+ o.members_count, o.logo_blob_key, o.icon_blob_key`
 
 // scanOrg reads one row of orgColumns, then extra, the columns a query adds after them.
 func scanOrg(rows *sql.Rows, extra ...any) (domain.Organization, error) {
@@ -20,7 +20,7 @@ func scanOrg(rows *sql.Rows, extra ...any) (domain.Organization, error) {
 	dest := append([]any{&r.ID, &r.Name, &r.Slug, &r.Tagline, &r.Description, &r.Email, &r.Phone, &r.Website, &r.Location,
 		&r.LogoURL, &r.IconURL, &r.LanguageCode, &r.TemplateTermsID, &r.TemplatePolicyID, &r.Status,
 		&r.AllowPublicSignup, &r.RequireEmailVerification, &r.DefaultRole, &r.Metadata, &r.CreatedAt, &r.UpdatedAt,
-		&r.MembersCount}, extra...)
+		&r.MembersCount, &r.LogoBlobKey, &r.IconBlobKey}, extra...)
 	if err := rows.Scan(dest...); err != nil {
 		return domain.Organization{}, err
 	}

@@ -32,6 +32,8 @@ type organizationRow struct {
 	MembersCount             int64 `gorm:"->"` // kept by the memberships triggers, never written here
 	CreatedAt                time.Time
 	UpdatedAt                time.Time
+	LogoBlobKey              *string
+	IconBlobKey              *string
 }
 
 func (organizationRow) TableName() string { return "orgkit_organizations" }
@@ -54,6 +56,7 @@ func orgToRow(o domain.Organization) (organizationRow, error) {
 		RequireEmailVerification: o.Settings.RequireEmailVerification,
 		DefaultRole:              string(o.Settings.DefaultRole), Metadata: string(b),
 		CreatedAt: o.CreatedAt.UTC(), UpdatedAt: o.UpdatedAt.UTC(),
+		LogoBlobKey: o.LogoBlobKey, IconBlobKey: o.IconBlobKey,
 	}, nil
 }
 
@@ -80,6 +83,7 @@ func (r organizationRow) toDomain() (domain.Organization, error) {
 		},
 		Metadata: meta, MembersCount: r.MembersCount,
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		LogoBlobKey: r.LogoBlobKey, IconBlobKey: r.IconBlobKey,
 	}, nil
 }
 
@@ -92,7 +96,7 @@ func (r organizationRow) columnValues(cols []string) map[string]any {
 		domain.ColLocation: r.Location, domain.ColLogoURL: r.LogoURL, domain.ColIconURL: r.IconURL,
 		domain.ColLanguageCode: r.LanguageCode, domain.ColTemplateTermsID: r.TemplateTermsID,
 		domain.ColTemplatePolicyID: r.TemplatePolicyID, domain.ColStatus: r.Status,
-		domain.ColMetadata: r.Metadata,
+		domain.ColMetadata: r.Metadata, domain.ColLogoBlobKey: r.LogoBlobKey, domain.ColIconBlobKey: r.IconBlobKey,
 	}
 	out := map[string]any{"updated_at": r.UpdatedAt}
 	for _, c := range cols {

@@ -20,6 +20,7 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/orgkit/orgkit/adapters/auth"
+	"github.com/orgkit/orgkit/adapters/blob"
 	"github.com/orgkit/orgkit/adapters/cache"
 	"github.com/orgkit/orgkit/adapters/dnsverify"
 	"github.com/orgkit/orgkit/adapters/dnsverify/dnstest"
@@ -56,7 +57,16 @@ type harness struct {
 	dns    *dnstest.Server  // the service's only DNS resolver, on loopback
 	smtp   *smtptest.Server // where invitation mail goes, on loopback (see deliver)
 	tokens atomic.Int64     // verification tokens made: tok-1, tok-2, …
+	blobs  ports.BlobStore  // uploaded logos and icons: a directory of its own (blobDir) unless an option replaced it
+	// blobDir is the directory of the default blob store.
+	blobDir string
 }
+
+// publicURL is the harness's ORGKIT_PUBLIC_URL: uploaded images' URLs start with it.
+const publicURL = "https://api.orgkit.test"
+
+// withBlobs builds the service on store instead of the harness's directory (nil: none).
+func withBlobs(store ports.BlobStore) option { return func(d *app.Deps) { d.Blobs = store } }
 
 // inviteURL is the harness's invitation link template.
 const inviteURL = "https://app.example.com/invitations/{token}"
@@ -119,13 +129,19 @@ func newHarnessWith(t testing.TB, d gormstore.Dialect, cfg func(*app.Config), op
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := app.Deps{Store: h.store, Sealer: ring, Limiter: ratelimit.NewMemory(clock), Logger: log,
+	h.blobDir = t.TempDir()
+	files, err := blob.NewFile(h.blobDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := app.Deps{Store: h.store, Sealer: ring, Limiter: ratelimit.NewMemory(clock), Logger: log, Blobs: files,
 		DNS: resolver, Cache: cache.NewMemory(0), Mailer: mailer,
 		NewToken: func() string { return fmt.Sprintf("tok-%d", h.tokens.Add(1)) }}
 	for _, o := range opts {
 		o(&deps)
 	}
-	conf := app.Config{SuperadminEmails: []string{rootEmail},
+	h.blobs = deps.Blobs
+	conf := app.Config{SuperadminEmails: []string{rootEmail}, PublicURL: publicURL,
 		Domains:     app.DomainsConfig{PlatformDomains: []string{platformDomain}},
 		Invitations: app.InvitationsConfig{URL: inviteURL}}
 	if cfg != nil {

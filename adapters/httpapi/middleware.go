@@ -125,7 +125,7 @@ func logger(c *gin.Context) *slog.Logger {
 
 // prelude is what every orgkit route runs first, once even where an engine-wide copy and a
 // group's both apply: the request id, one access-log line, panic recovery and the body limit.
-func prelude(log *slog.Logger) gin.HandlerFunc {
+func prelude(log *slog.Logger, bodyLimit func(*gin.Context) int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st := state(c)
 		if st != nil && st.prelude {
@@ -139,12 +139,13 @@ func prelude(log *slog.Logger) gin.HandlerFunc {
 		start := time.Now()
 		defer accessLog(c, start)
 		defer recovery(c)
-		if c.Request.ContentLength > MaxBodyBytes {
-			writeError(c, errTooLarge)
-			return
-		}
 		if c.Request.Body != http.NoBody { // most reads have none: no reader to allocate
-			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBodyBytes)
+			limit := bodyLimit(c)
+			if c.Request.ContentLength > limit {
+				writeError(c, tooLarge(limit))
+				return
+			}
+			c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 		}
 		c.Next()
 	}
@@ -179,7 +180,11 @@ func recovery(c *gin.Context) {
 	c.Abort()
 }
 
-var errTooLarge = &domain.Error{Code: domain.CodePayloadTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", MaxBodyBytes)}
+var errTooLarge = tooLarge(MaxBodyBytes)
+
+func tooLarge(limit int64) *domain.Error {
+	return &domain.Error{Code: domain.CodePayloadTooLarge, Message: fmt.Sprintf("request body is larger than %d bytes", limit)}
+}
 
 func isTooLarge(err error) bool {
 	var mb *http.MaxBytesError

@@ -5,10 +5,12 @@ package httpapi
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -35,6 +37,7 @@ type API struct {
 	svc      *app.Service
 	verifier ports.TokenVerifier
 	opts     Options
+	uploads  atomic.Pointer[map[string]bool] // full paths of the upload routes (POST), which allow MaxUploadBodyBytes
 }
 
 type handlers struct {
@@ -67,7 +70,33 @@ func New(svc *app.Service, verifier ports.TokenVerifier, opts Options, trustedPr
 }
 
 // middleware is what every orgkit route runs first (see prelude).
-func (a *API) middleware() []gin.HandlerFunc { return []gin.HandlerFunc{prelude(a.opts.Logger)} }
+func (a *API) middleware() []gin.HandlerFunc {
+	return []gin.HandlerFunc{prelude(a.opts.Logger, a.bodyLimit)}
+}
+
+// allowUpload lets POST requests to the route fullPath send MaxUploadBodyBytes.
+func (a *API) allowUpload(fullPath string) {
+	for {
+		old := a.uploads.Load()
+		next := map[string]bool{fullPath: true}
+		if old != nil {
+			maps.Copy(next, *old)
+		}
+		if a.uploads.CompareAndSwap(old, &next) {
+			return
+		}
+	}
+}
+
+// bodyLimit is the largest body the request's route accepts.
+func (a *API) bodyLimit(c *gin.Context) int64 {
+	if c.Request.Method == http.MethodPost {
+		if up := a.uploads.Load(); up != nil && (*up)[c.FullPath()] {
+			return MaxUploadBodyBytes
+		}
+	}
+	return MaxBodyBytes
+}
 
 // ensureRequestContext runs requestContext for a host route that did not go through
 // Register's group, so errors are logged with a request id and audit records get the
@@ -140,6 +169,13 @@ func (a *API) Register(r gin.IRouter) {
 	orgs.POST("/:id/invitations", h.createInvitation)
 	orgs.POST("/:id/invitations/:invitationId/resend", h.resendInvitation)
 	orgs.DELETE("/:id/invitations/:invitationId", h.revokeInvitation)
+	for _, slot := range []domain.ImageSlot{domain.ImageLogo, domain.ImageIcon} {
+		for _, path := range []string{"/:id/" + string(slot), "/slug/:slug/" + string(slot)} {
+			orgs.POST(path, h.uploadImage(slot))
+			orgs.DELETE(path, h.removeImage(slot))
+			a.allowUpload(orgs.BasePath() + path)
+		}
+	}
 	v1.POST("/invites/:code/accept", h.acceptInvite)
 	v1.POST("/invitations/:token/accept", h.acceptInvitation)
 	v1.GET("/me/suggested-organizations", h.suggestedOrganizations)
@@ -150,6 +186,10 @@ func (a *API) Register(r gin.IRouter) {
 	public := r.Group("/v1/public", a.middleware()...)
 	public.GET("/organizations/resolve", h.resolve)
 	public.GET("/invites/:code", h.previewInvite)
+	for _, slot := range []domain.ImageSlot{domain.ImageLogo, domain.ImageIcon} {
+		public.GET("/organizations/:id/"+string(slot), h.publicImage(slot))
+		public.GET("/organizations/slug/:slug/"+string(slot), h.publicImage(slot))
+	}
 }
 
 // readyTimeout bounds /readyz, so a probe never waits on a hung dependency.

@@ -42,6 +42,8 @@ type config struct {
 	LogLevel         string
 	LogFormat        string
 	DataDir          string
+	PublicURL        string
+	BlobURL          string
 	TrustedProxies   string
 	DebugAddr        string
 	SMTPURL          string
@@ -78,7 +80,9 @@ func (c *config) settings() []setting {
 		{"domain-recheck", "ORGKIT_DOMAIN_RECHECK", "true", "re-check domains in the background (false: only `orgkit domains recheck`)", &c.DomainRecheck},
 		{"log-level", "ORGKIT_LOG_LEVEL", "info", "debug, info, warn or error", &c.LogLevel},
 		{"log-format", "ORGKIT_LOG_FORMAT", "json", "json or text", &c.LogFormat},
-		{"data-dir", "ORGKIT_DATA_DIR", ".orgkit", "where serve --dev keeps its generated secrets", &c.DataDir},
+		{"data-dir", "ORGKIT_DATA_DIR", ".orgkit", "where serve --dev keeps its generated secrets, and the default blob directory", &c.DataDir},
+		{"public-url", "ORGKIT_PUBLIC_URL", "http://127.0.0.1:8080", "absolute base URL of public links (uploaded logos and icons)", &c.PublicURL},
+		{"blob-url", "ORGKIT_BLOB_URL", "", "where logos and icons are kept: file:<dir>, db: or s3://bucket/prefix?endpoint=… (empty: file:<data dir>/blobs)", &c.BlobURL},
 		{"trusted-proxies", "ORGKIT_TRUSTED_PROXIES", "", "comma-separated proxy CIDRs whose X-Forwarded-For is trusted", &c.TrustedProxies},
 		{"smtp-url", "ORGKIT_SMTP_URL", "", "smtp://user:pass@host:587 or smtps://…:465 for invitation mail (empty: mail is logged, not sent)", &c.SMTPURL},
 		{"mail-from", "ORGKIT_MAIL_FROM", "", "sender address of orgkit's mail (required with --smtp-url)", &c.MailFrom},

@@ -43,6 +43,21 @@ func (m *MockOrganizationRepo) EXPECT() *MockOrganizationRepoMockRecorder {
 	return m.recorder
 }
 
+// BlobKeys mocks base method.
+func (m *MockOrganizationRepo) BlobKeys(ctx context.Context, ids []int64) ([]string, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "BlobKeys", ctx, ids)
+	ret0, _ := ret[0].([]string)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// BlobKeys indicates an expected call of BlobKeys.
+func (mr *MockOrganizationRepoMockRecorder) BlobKeys(ctx, ids any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "BlobKeys", reflect.TypeOf((*MockOrganizationRepo)(nil).BlobKeys), ctx, ids)
+}
+
 // Create mocks base method.
 func (m *MockOrganizationRepo) Create(ctx context.Context, o domain.Organization) (domain.Organization, error) {
 	m.ctrl.T.Helper()

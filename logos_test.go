@@ -1,0 +1,224 @@
+package orgkit_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+
+	"github.com/orgkit/orgkit"
+	"github.com/orgkit/orgkit/adapters/blob"
+	"github.com/orgkit/orgkit/adapters/gormstore"
+	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/internal/imagetest"
+)
+
+func TestNew_RefusesBadPublicURL(t *testing.T) {
+	db := hostDB(t, gormstore.SQLite)
+	for _, u := range []string{"api.example.com", "ftp://api.example.com", "https://", "https://api.example.com/?x=1", "/v1"} {
+		_, err := orgkit.New(context.Background(), orgkit.Config{DB: db, PublicURL: u})
+		if err == nil || !strings.Contains(err.Error(), "Config.PublicURL") {
+			t.Errorf("%q: %v, want an error naming Config.PublicURL", u, err)
+		}
+	}
+}
+
+// TestKit_LogosUnderAHostGroup: mounted under a host's prefix, uploads keep their larger body
+// limit, logo_url starts with Config.PublicURL, and the public URL serves the bytes.
+func TestKit_LogosUnderAHostGroup(t *testing.T) {
+	ctx := context.Background()
+	store, err := blob.NewFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := orgkit.New(ctx, orgkit.Config{DB: hostDB(t, gormstore.SQLite), Auth: orgkit.AuthConfig{HS256Secret: secret},
+		SuperadminEmails: []string{"root@example.com"}, Blobs: store, PublicURL: "https://example.com/api/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	k.Register(r.Group("/api"))
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	root := mint(t, "root", "root@example.com")
+	if code, body := call(t, srv, "POST", "/api/v1/organizations", root, `{"name": "Acme", "slug": "acme"}`); code != 201 {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	gifData := imagetest.GIF(3, 3)
+	full := append(gifData, make([]byte, domain.MaxImageBytes-len(gifData))...)
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	w, err := mw.CreateFormFile("logo", "logo.gif")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(full); err != nil || mw.Close() != nil {
+		t.Fatal(err)
+	}
+	req, err := http.NewRequest("POST", srv.URL+"/api/v1/organizations/slug/acme/logo", &b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+root)
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("upload of exactly 1 MiB under /api: %d %s %v", res.StatusCode, raw, err)
+	}
+	_, org := call(t, srv, "GET", "/api/v1/organizations/slug/acme", root, "")
+	logo, _ := org["data"].(map[string]any)["logo_url"].(string)
+	if !strings.HasPrefix(logo, "https://example.com/api/v1/public/organizations/1/logo?v=") {
+		t.Fatalf("logo_url %q", logo)
+	}
+	pub, err := srv.Client().Get(srv.URL + strings.TrimPrefix(logo, "https://example.com"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(pub.Body)
+	pub.Body.Close()
+	if err != nil || pub.StatusCode != 200 || !bytes.Equal(got, full) || pub.Header.Get("Content-Type") != "image/gif" {
+		t.Fatalf("public logo: %d %s", pub.StatusCode, pub.Header)
+	}
+}
+
+// TestKit_RunCollectsOrphanBlobs: Run deletes, when it starts and every OrphanBlobsEvery,
+// the blobs older than an hour that no organization names.
+func TestKit_RunCollectsOrphanBlobs(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	store, err := blob.NewFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := orgkit.New(ctx, orgkit.Config{DB: hostDB(t, gormstore.SQLite), Blobs: store,
+		Domains: orgkit.DomainsConfig{Recheck: orgkit.RecheckConfig{Disabled: true}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	orphan, fresh := "organizations/42/logo/"+strings.Repeat("0f", 32), "organizations/42/icon/"+strings.Repeat("1e", 32)
+	for _, key := range []string{orphan, fresh} {
+		if err := store.Put(ctx, key, []byte("x"), "image/png"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	old := time.Now().Add(-2 * time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, filepath.FromSlash(orphan)), old, old); err != nil {
+		t.Fatal(err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var runErr error
+	wg.Go(func() { runErr = k.Run(runCtx) })
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left, err := store.List(ctx, "organizations/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(left) == 1 && left[0].Key == fresh {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Run left %v", left)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	wg.Wait()
+	if runErr != nil {
+		t.Fatal(runErr)
+	}
+}
+
+// Uploaded logos and icons go to a blob store every replica shares, and their URLs start
+// with the address the API is reached at (here under the host's /api prefix).
+func ExampleConfig_logos() {
+	ctx := context.Background()
+	db := hostPool()
+	blobs, err := blob.Open(ctx, "file:/var/lib/orgkit/blobs", db)
+	if err != nil {
+		log.Fatal(err)
+	}
+	k, err := orgkit.New(ctx, orgkit.Config{DB: db, Blobs: blobs, PublicURL: "https://example.com/api"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	k.Register(gin.Default().Group("/api"))
+	go func() { _ = k.Run(ctx) }() // deletes blobs no organization names, every OrphanBlobsEvery
+}
+
+// TestKit_WithTxKeepsReplacedBlobs: inside a host's transaction a replaced image's blob is not
+// deleted (the host may roll back to the row naming it); a rollback keeps serving it.
+func TestKit_WithTxKeepsReplacedBlobs(t *testing.T) {
+	for _, d := range gormtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db := hostDB(t, d)
+			store, err := blob.NewFile(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			k, err := orgkit.New(ctx, orgkit.Config{DB: db, Blobs: store})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := k.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			p, err := k.Service().SignIn(ctx, domain.Identity{Subject: "root", Email: "root@example.com", EmailVerified: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Superadmin = true
+			org, err := k.Service().CreateOrganization(ctx, p, domain.NewOrganization{Name: "Acme", Slug: "acme"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if org, err = k.Service().SetOrganizationImage(ctx, p, org.ID, domain.ImageLogo, imagetest.PNG(5, 5)); err != nil {
+				t.Fatal(err)
+			}
+			rollback := errors.New("host rolls back")
+			err = db.Transaction(func(tx *gorm.DB) error {
+				if _, err := k.WithTx(tx).SetOrganizationImage(ctx, p, org.ID, domain.ImageLogo, imagetest.PNG(6, 6)); err != nil {
+					return err
+				}
+				return rollback
+			})
+			if !errors.Is(err, rollback) {
+				t.Fatal(err)
+			}
+			img, err := k.Service().PublicImage(ctx, org.ID, domain.ImageLogo)
+			if err != nil || !strings.HasPrefix(*org.LogoBlobKey, "organizations/") || img.Key != *org.LogoBlobKey {
+				t.Fatalf("after rollback: %+v %v", img, err)
+			}
+			if _, err := k.Service().ImageBlob(ctx, img); err != nil {
+				t.Fatalf("the rolled-back upload deleted the image still named: %v", err)
+			}
+		})
+	}
+}
