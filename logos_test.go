@@ -222,3 +222,68 @@ func TestKit_WithTxKeepsReplacedBlobs(t *testing.T) {
 		})
 	}
 }
+
+// TestKit_LogosDefaultToTheDatabase: with no Config.Blobs an upload is kept in the
+// database's orgkit_blobs table, which every replica shares, and served from there.
+func TestKit_LogosDefaultToTheDatabase(t *testing.T) {
+	for _, d := range gormtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			ctx := context.Background()
+			db := hostDB(t, d)
+			k, err := orgkit.New(ctx, orgkit.Config{DB: db, Auth: orgkit.AuthConfig{HS256Secret: secret},
+				SuperadminEmails: []string{"root@example.com"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := k.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			r := gin.New()
+			k.Register(r)
+			srv := httptest.NewServer(r)
+			defer srv.Close()
+			root := mint(t, "root", "root@example.com")
+			if code, body := call(t, srv, "POST", "/v1/organizations", root, `{"name": "Acme", "slug": "acme"}`); code != 201 {
+				t.Fatalf("create: %d %v", code, body)
+			}
+			png := imagetest.PNG(4, 4)
+			var b bytes.Buffer
+			mw := multipart.NewWriter(&b)
+			w, err := mw.CreateFormFile("logo", "logo.png")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Write(png); err != nil || mw.Close() != nil {
+				t.Fatal(err)
+			}
+			req, err := http.NewRequest("POST", srv.URL+"/v1/organizations/1/logo", &b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+root)
+			res, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := res.Body.Close(); err != nil || res.StatusCode != 200 {
+				t.Fatalf("upload: %d %v", res.StatusCode, err)
+			}
+			var rows int64
+			if err := db.Raw("SELECT count(*) FROM orgkit_blobs WHERE key LIKE 'organizations/1/logo/%'").Scan(&rows).Error; err != nil || rows != 1 {
+				t.Fatalf("orgkit_blobs holds %d logos of organization 1 (%v), want 1", rows, err)
+			}
+			pub, err := srv.Client().Get(srv.URL + "/v1/public/organizations/1/logo")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(pub.Body)
+			if cerr := pub.Body.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil || pub.StatusCode != 200 || pub.Header.Get("Content-Type") != "image/png" || len(got) == 0 {
+				t.Fatalf("public logo: %d %s %d bytes %v", pub.StatusCode, pub.Header, len(got), err)
+			}
+		})
+	}
+}

@@ -27,6 +27,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/orgkit/orgkit/adapters/auth"
+	"github.com/orgkit/orgkit/adapters/blob"
 	"github.com/orgkit/orgkit/adapters/cache"
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/httpapi"
@@ -85,7 +86,8 @@ type Config struct {
 	// "<name>'s organization" (ORGKIT_PERSONAL_ORGANIZATIONS).
 	PersonalOrganizations bool
 	// Blobs keeps uploaded logos and icons (blob.NewFile, blob.Open, or the host's own
-	// ports.BlobStore); every replica must share it.
+	// ports.BlobStore); every replica must share it. Nil: the database (the orgkit_blobs
+	// table), so replicas share images with no other infrastructure.
 	Blobs ports.BlobStore
 	// PublicURL is the absolute http(s) base URL where Register's routes are reached from
 	// outside (with the host's prefix, if any): uploaded logos' and icons' URLs start with
@@ -250,9 +252,14 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	return k, nil
 }
 
-// blobsOf is the blob store of uploaded logos and icons. Without Config.Blobs there is none
-// and uploads answer 503 service_unavailable.
-func blobsOf(cfg Config) ports.BlobStore { return cfg.Blobs }
+// blobsOf is the blob store of uploaded logos and icons: Config.Blobs, else the database
+// itself (orgkit_blobs), which every replica already shares and the host need not provision.
+func blobsOf(cfg Config) ports.BlobStore {
+	if cfg.Blobs != nil {
+		return cfg.Blobs
+	}
+	return blob.NewDB(cfg.DB)
+}
 
 func accessCacheTTL(c AccessCacheConfig) time.Duration {
 	if c.Disabled {
