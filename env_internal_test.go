@@ -86,7 +86,7 @@ func TestConfigFromEnv_Blobs(t *testing.T) {
 	if err := cfg.Blobs.Put(context.Background(), "organizations/1/logo/ab", []byte("x"), "image/png"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dataDir, "blobs", "organizations", "1", "logo", "ab")); err != nil {
+	if _, err := os.Stat(filepath.Join(dataDir, "blobs", "organizations", "1", "logo", "ab~blob")); err != nil {
 		t.Fatalf("the default store is not under ORGKIT_DATA_DIR: %v", err)
 	}
 	other := t.TempDir()
@@ -100,7 +100,7 @@ func TestConfigFromEnv_Blobs(t *testing.T) {
 	if err := cfg.Blobs.Put(context.Background(), "k", []byte("x"), "image/png"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(other, "k")); err != nil || cfg.PublicURL != "https://api.example.com" {
+	if _, err := os.Stat(filepath.Join(other, "k~blob")); err != nil || cfg.PublicURL != "https://api.example.com" {
 		t.Fatalf("ORGKIT_BLOB_URL not used: %v %q", err, cfg.PublicURL)
 	}
 	for name, value := range map[string]string{"ORGKIT_BLOB_URL": "gopher://x", "ORGKIT_PUBLIC_URL": "example.com"} {

@@ -127,7 +127,7 @@ func TestKit_RunCollectsOrphanBlobs(t *testing.T) {
 		}
 	}
 	old := time.Now().Add(-2 * time.Hour)
-	if err := os.Chtimes(filepath.Join(dir, filepath.FromSlash(orphan)), old, old); err != nil {
+	if err := os.Chtimes(filepath.Join(dir, filepath.FromSlash(orphan)+"~blob"), old, old); err != nil {
 		t.Fatal(err)
 	}
 	runCtx, cancel := context.WithCancel(ctx)

@@ -443,7 +443,7 @@ func TestLogos_CollectOrphans(t *testing.T) {
 		}
 		old := time.Now().Add(-2 * time.Hour)
 		for _, k := range append(slices.Clone(orphans), named[0]) {
-			if err := os.Chtimes(filepath.Join(h.blobDir, filepath.FromSlash(k)), old, old); err != nil {
+			if err := os.Chtimes(filepath.Join(h.blobDir, filepath.FromSlash(k)+"~blob"), old, old); err != nil {
 				t.Fatal(err)
 			}
 		}
