@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
@@ -56,6 +57,9 @@ func (s *Service) providePersonal(ctx context.Context, u domain.User, id domain.
 // organization.created by u. made reports whether it created one.
 func (s *Service) personalIn(ctx context.Context, tx ports.Repos, u domain.User, id domain.Identity, random bool) (domain.Organization, bool, error) {
 	now := s.clock.Now()
+	if awaits, err := invitedNow(ctx, tx, u, now); err != nil || awaits {
+		return domain.Organization{}, false, err // decided once they join, or it lapses
+	}
 	claimed, err := tx.Users().ClaimPersonalCheck(ctx, u.ID, now)
 	if err != nil || !claimed {
 		return domain.Organization{}, false, err
@@ -82,6 +86,16 @@ func (s *Service) personalIn(ctx context.Context, tx ports.Repos, u domain.User,
 		return org, false, err
 	}
 	return org, true, nil
+}
+
+// invitedNow reports whether u's verified email has a pending invitation: such a user is on
+// their way into an organization (`orgkit init`'s owner among them), so the decision waits
+// until they joined it or it expired; unverified emails match no invitation.
+func invitedNow(ctx context.Context, tx ports.Repos, u domain.User, now time.Time) (bool, error) {
+	if !u.EmailVerified || u.Email == nil {
+		return false, nil
+	}
+	return tx.Invitations().AwaitsAny(ctx, *u.Email, now)
 }
 
 // freeSlug is the first of base, base-2, … base-5 that no organization has, else (or at

@@ -140,6 +140,9 @@ type InvitationRepo interface {
 	// ByTokenHash finds the invitation whose current token hashes to hash.
 	// Errors: invitation_not_found.
 	ByTokenHash(ctx context.Context, hash []byte) (domain.Invitation, error)
+	// AwaitsAny reports whether any organization has a pending invitation of email that
+	// has not expired at now.
+	AwaitsAny(ctx context.Context, email string, now time.Time) (bool, error)
 	// Pending returns the organization's pending invitation of email, expired or not.
 	// Errors: invitation_not_found.
 	Pending(ctx context.Context, orgID int64, email string) (domain.Invitation, error)

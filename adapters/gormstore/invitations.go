@@ -139,6 +139,13 @@ func (r invitationRepo) Pending(ctx context.Context, orgID int64, email string) 
 	return r.take(r.db.WithContext(ctx).Where("organization_id = ? AND email = ? AND status = ?", orgID, email, string(domain.InvitationPending)))
 }
 
+func (r invitationRepo) AwaitsAny(ctx context.Context, email string, now time.Time) (bool, error) {
+	var n int64
+	err := r.db.WithContext(ctx).Raw("SELECT count(*) FROM (SELECT 1 FROM orgkit_invitations WHERE email = ? AND status = ? AND expires_at > ? LIMIT 1) t",
+		email, string(domain.InvitationPending), now.UTC()).Scan(&n).Error
+	return n > 0, dbErr("find pending invitations", err)
+}
+
 func (r invitationRepo) take(q *gorm.DB) (domain.Invitation, error) {
 	var row invitationRow
 	if err := q.Take(&row).Error; err != nil {

@@ -238,3 +238,25 @@ func TestPersonalOrganizations_OnlyOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestPersonalOrganizations_WaitForAPendingInvitation: a user whose verified email has a
+// pending invitation is on their way into an organization and gets no personal one, neither
+// before accepting nor after; an unverified email matches no invitation.
+func TestPersonalOrganizations_WaitForAPendingInvitation(t *testing.T) {
+	eachDialectPersonal(t, func(t *testing.T, h *harness) {
+		orgID := h.createOrg("acme")
+		_, token := h.ivInvite(orgID, rootEmail, "ivy@example.com")
+		ivy := h.psToken("sub|ivy", jwt.MapClaims{"email": "ivy@example.com", "name": "Ivy"})
+		h.psOrganizations(ivy, 0)
+		expect(t, h.doToken("POST", ivAcceptInvitationPath(token), ivy, nil), 200, "")
+		if got := h.psOrganizations(ivy, 1)[0]; id(got["id"]) != orgID { // a cold sign-in: the accept dropped ivy's cache
+			t.Fatalf("ivy's organization: %v, want only acme (%d)", got, orgID)
+		}
+
+		h.ivInvite(orgID, rootEmail, "una@example.com")
+		una := h.claims(jwt.MapClaims{"sub": "sub|una", "email": "una@example.com", "email_verified": false, "name": "Una"})
+		if got := h.psOrganizations(una, 1)[0]; got["name"] != "Una's organization" {
+			t.Fatalf("una's organization: %v, want her personal one", got)
+		}
+	})
+}

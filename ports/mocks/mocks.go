@@ -1723,6 +1723,21 @@ func (m *MockInvitationRepo) EXPECT() *MockInvitationRepoMockRecorder {
 	return m.recorder
 }
 
+// AwaitsAny mocks base method.
+func (m *MockInvitationRepo) AwaitsAny(ctx context.Context, email string, now time.Time) (bool, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "AwaitsAny", ctx, email, now)
+	ret0, _ := ret[0].(bool)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// AwaitsAny indicates an expected call of AwaitsAny.
+func (mr *MockInvitationRepoMockRecorder) AwaitsAny(ctx, email, now any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "AwaitsAny", reflect.TypeOf((*MockInvitationRepo)(nil).AwaitsAny), ctx, email, now)
+}
+
 // ByTokenHash mocks base method.
 func (m *MockInvitationRepo) ByTokenHash(ctx context.Context, hash []byte) (domain.Invitation, error) {
 	m.ctrl.T.Helper()

@@ -19,7 +19,12 @@ ALTER TABLE orgkit_invitations ADD CONSTRAINT orgkit_invitations_role_check
 ALTER TABLE orgkit_invitations ADD CONSTRAINT orgkit_invitations_inviter_check
     CHECK (invited_by IS NOT NULL OR role = 'owner');
 
+-- A user invited by email gets no personal organization while the invitation waits: sign-in
+-- asks whether any organization has a pending one for the address.
+CREATE INDEX orgkit_invitations_pending_email_idx ON orgkit_invitations (email) WHERE status = 'pending';
+
 -- +goose Down
+DROP INDEX orgkit_invitations_pending_email_idx;
 DELETE FROM orgkit_invitations WHERE invited_by IS NULL;
 ALTER TABLE orgkit_invitations DROP CONSTRAINT orgkit_invitations_inviter_check;
 ALTER TABLE orgkit_invitations DROP CONSTRAINT orgkit_invitations_role_check;

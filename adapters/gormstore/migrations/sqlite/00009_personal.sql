@@ -33,6 +33,8 @@ CREATE UNIQUE INDEX orgkit_invitations_token_hash_key ON orgkit_invitations (tok
 -- One pending invitation per organization and address: racing invites have one winner.
 CREATE UNIQUE INDEX orgkit_invitations_pending_key ON orgkit_invitations (organization_id, email) WHERE status = 'pending';
 CREATE INDEX orgkit_invitations_org_idx ON orgkit_invitations (organization_id, id);
+-- A user invited by email gets no personal organization while the invitation waits.
+CREATE INDEX orgkit_invitations_pending_email_idx ON orgkit_invitations (email) WHERE status = 'pending';
 
 -- +goose Down
 CREATE TABLE orgkit_invitations_old (
