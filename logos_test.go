@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/internal/imagetest"
+	"github.com/orgkit/orgkit/ports"
 )
 
 func TestNew_RefusesBadPublicURL(t *testing.T) {
@@ -285,5 +287,114 @@ func TestKit_LogosDefaultToTheDatabase(t *testing.T) {
 				t.Fatalf("public logo: %d %s %d bytes %v", pub.StatusCode, pub.Header, len(got), err)
 			}
 		})
+	}
+}
+
+// pausedPuts holds the next Put after it wrote, until released: an upload caught between
+// writing its blob and committing the row that names it.
+type pausedPuts struct {
+	ports.BlobStore
+	pause   atomic.Bool
+	written chan struct{}
+	release chan struct{}
+}
+
+func (p *pausedPuts) Put(ctx context.Context, key string, data []byte, ct string) error {
+	err := p.BlobStore.Put(ctx, key, data, ct)
+	if p.pause.CompareAndSwap(true, false) {
+		p.written <- struct{}{}
+		<-p.release
+	}
+	return err
+}
+
+// uploadLogo posts data as the logo of the organization at path and returns the status.
+func uploadLogo(srv *httptest.Server, tok, path string, data []byte) (int, error) {
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	w, err := mw.CreateFormFile("logo", "logo.png")
+	if err != nil {
+		return 0, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return 0, err
+	}
+	if err := mw.Close(); err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequest("POST", srv.URL+path, &b)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+tok)
+	res, err := srv.Client().Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, err = io.Copy(io.Discard, res.Body)
+	if cerr := res.Body.Close(); err == nil {
+		err = cerr
+	}
+	return res.StatusCode, err
+}
+
+// TestKit_RemoveRacingAReuploadOfTheSameImage: a removal that commits while an upload of the
+// same bytes has written its blob but not committed must not delete the blob that upload
+// then names (every upload has a key of its own).
+func TestKit_RemoveRacingAReuploadOfTheSameImage(t *testing.T) {
+	ctx := context.Background()
+	files, err := blob.NewFile(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &pausedPuts{BlobStore: files, written: make(chan struct{}), release: make(chan struct{})}
+	k, err := orgkit.New(ctx, orgkit.Config{DB: hostDB(t, gormstore.SQLite), Auth: orgkit.AuthConfig{HS256Secret: secret},
+		SuperadminEmails: []string{"root@example.com"}, Blobs: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := gin.New()
+	k.Register(r)
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	root := mint(t, "root", "root@example.com")
+	if code, body := call(t, srv, "POST", "/v1/organizations", root, `{"name": "Acme", "slug": "acme"}`); code != 201 {
+		t.Fatalf("create: %d %v", code, body)
+	}
+	png := imagetest.PNG(8, 8)
+	if code, err := uploadLogo(srv, root, "/v1/organizations/1/logo", png); code != 200 || err != nil {
+		t.Fatalf("first upload: %d %v", code, err)
+	}
+	store.pause.Store(true)
+	type result struct {
+		code int
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		code, err := uploadLogo(srv, root, "/v1/organizations/1/logo", png)
+		done <- result{code, err}
+	}()
+	<-store.written
+	if code, body := call(t, srv, "DELETE", "/v1/organizations/1/logo", root, ""); code != 200 {
+		t.Fatalf("remove: %d %v", code, body)
+	}
+	close(store.release)
+	if res := <-done; res.code != 200 || res.err != nil {
+		t.Fatalf("second upload: %d %v", res.code, res.err)
+	}
+	_, org := call(t, srv, "GET", "/v1/organizations/1", root, "")
+	if org["data"].(map[string]any)["logo_url"] == nil {
+		t.Fatal("the second upload committed after the removal, but logo_url is null")
+	}
+	if code, _ := call(t, srv, "GET", "/v1/public/organizations/1/logo", "", ""); code != 200 {
+		t.Fatalf("public logo: %d, want 200: logo_url names a blob the removal deleted", code)
+	}
+	if all, err := files.List(ctx, "organizations/"); err != nil || len(all) != 1 {
+		t.Fatalf("blobs %v (%v): want exactly the one the organization names", all, err)
 	}
 }

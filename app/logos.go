@@ -51,10 +51,18 @@ var errBadSlot = domain.InvalidField("slot", "slot must be logo or icon")
 
 var errNoBlobStore = domain.Unavailable("no blob store is configured for logos and icons", nil)
 
-// imageKey is where an image's bytes are kept: content-addressed, so the same bytes are the
-// same key and a replaced image never overwrites the one a cache may still serve.
-func imageKey(orgID int64, slot domain.ImageSlot, hash string) string {
-	return blobPrefix + strconv.FormatInt(orgID, 10) + "/" + string(slot) + "/" + hash
+// imageKey is where one upload's bytes are kept: their hash (the ETag and ?v=) and a
+// token of the upload's own. No two uploads share a key, so no key is ever written twice: a
+// delete after commit, or the orphan collector, can never take the bytes a racing upload of
+// the same image is about to name.
+func imageKey(orgID int64, slot domain.ImageSlot, hash, upload string) string {
+	return blobPrefix + strconv.FormatInt(orgID, 10) + "/" + string(slot) + "/" + hash + "." + upload
+}
+
+// keyHash is the hex SHA-256 an image key starts its last segment with.
+func keyHash(key string) string {
+	h, _, _ := strings.Cut(key[strings.LastIndexByte(key, '/')+1:], ".")
+	return h
 }
 
 // imageURL is the public URL of an uploaded image; ?v= changes with its bytes, so browsers
@@ -95,17 +103,21 @@ func (s *Service) SetOrganizationImage(ctx context.Context, p domain.Principal, 
 	}
 	sum := sha256.Sum256(img.Data)
 	hash := hex.EncodeToString(sum[:])
-	key, url := imageKey(orgID, slot, hash), s.images.imageURL(orgID, slot, hash)
+	key, url := imageKey(orgID, slot, hash, s.newToken()), s.images.imageURL(orgID, slot, hash)
 	if err := s.images.blobs.Put(ctx, key, img.Data, img.ContentType); err != nil {
 		return domain.Organization{}, domain.Unavailable("the blob store failed", err)
 	}
-	// A failure from here on leaves the blob to CollectOrphanBlobs: deleting it now could
-	// take it from a racing upload of the same bytes that committed.
 	action := domain.AuditOrganizationLogoUpdated
 	if slot == domain.ImageIcon {
 		action = domain.AuditOrganizationIconUpdated
 	}
-	return s.replaceImage(ctx, p, orgID, slot, &url, &key, action)
+	org, err := s.replaceImage(ctx, p, orgID, slot, &url, &key, action)
+	if now := org.ImageKey(slot); err != nil || now == nil || *now != key {
+		// Nothing names this upload's own key (it failed, or the organization had these
+		// bytes already): it goes now rather than waiting for the collector.
+		s.deleteBlobs(ctx, key)
+	}
+	return org, err
 }
 
 // RemoveOrganizationImage clears the organization's logo or icon, uploaded or external
@@ -151,6 +163,9 @@ func (s *Service) replaceImage(ctx context.Context, p domain.Principal, orgID in
 		if err != nil {
 			return err
 		}
+		if cur := org.ImageKey(slot); cur != nil && key != nil && keyHash(*cur) == keyHash(*key) {
+			key = cur // the same bytes again: the organization keeps its blob
+		}
 		next, cols, err := org.WithImage(slot, url, key)
 		if err != nil || len(cols) == 0 {
 			out = org // the same image again, or none to remove: nothing changes
@@ -192,7 +207,15 @@ func droppedKeys(before, after *string) []string {
 // Inside a caller's transaction (WithStore) nothing is deleted: the caller may still roll
 // back to the row naming the blob; CollectOrphanBlobs deletes it once nothing names it.
 func (s *Service) dropBlobs(ctx context.Context, keys ...string) {
-	if s.images.blobs == nil || len(keys) == 0 || s.outerTx {
+	if !s.outerTx {
+		s.deleteBlobs(ctx, keys...)
+	}
+}
+
+// deleteBlobs deletes keys nothing names any more, logging a failure: CollectOrphanBlobs
+// deletes them later.
+func (s *Service) deleteBlobs(ctx context.Context, keys ...string) {
+	if s.images.blobs == nil || len(keys) == 0 {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
@@ -241,7 +264,7 @@ func publicImage(org domain.Organization, slot domain.ImageSlot, err error) (Pub
 	if org.Status != domain.StatusActive || key == nil {
 		return PublicImage{}, domain.ErrImageNotFound
 	}
-	hash := (*key)[strings.LastIndexByte(*key, '/')+1:]
+	hash := keyHash(*key)
 	if len(hash) != sha256.Size*2 {
 		return PublicImage{}, fmt.Errorf("public image: malformed blob key %q", *key)
 	}
@@ -290,7 +313,7 @@ func (s *Service) CollectOrphanBlobs(ctx context.Context) (int, error) {
 	for len(old) > 0 {
 		batch := old[:min(len(old), orphanBatch)]
 		old = old[len(batch):]
-		n, err := s.collectBatch(ctx, batch, cutoff)
+		n, err := s.collectBatch(ctx, batch)
 		deleted += n
 		if err != nil {
 			return deleted, fmt.Errorf("collect orphan blobs: %w", err)
@@ -300,7 +323,7 @@ func (s *Service) CollectOrphanBlobs(ctx context.Context) (int, error) {
 }
 
 // collectBatch deletes the keys of batch no organization names.
-func (s *Service) collectBatch(ctx context.Context, batch []string, cutoff time.Time) (int, error) {
+func (s *Service) collectBatch(ctx context.Context, batch []string) (int, error) {
 	var ids []int64
 	for _, k := range batch {
 		if id, ok := imageKeyOrg(k); ok {
@@ -318,12 +341,6 @@ func (s *Service) collectBatch(ctx context.Context, batch []string, cutoff time.
 	n := 0
 	for _, k := range batch {
 		if keep[k] {
-			continue
-		}
-		// An upload of the same bytes rewrites the blob before naming it: a blob written again
-		// since it was listed is not an orphan yet.
-		b, err := s.images.blobs.Get(ctx, k)
-		if err == nil && !b.ModTime.Before(cutoff) || errors.Is(err, domain.ErrBlobNotFound) {
 			continue
 		}
 		if err := s.images.blobs.Delete(ctx, k); err != nil {
