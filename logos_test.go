@@ -398,3 +398,60 @@ func TestKit_RemoveRacingAReuploadOfTheSameImage(t *testing.T) {
 		t.Fatalf("blobs %v (%v): want exactly the one the organization names", all, err)
 	}
 }
+
+// TestKit_WithTxUploadsIntoTheDatabase: with the default (database) blob store an upload
+// through WithTx writes its bytes in the host's transaction: it neither waits on that
+// transaction's own lock (SQLite) nor survives its rollback.
+func TestKit_WithTxUploadsIntoTheDatabase(t *testing.T) {
+	for _, d := range gormtest.Dialects(t) {
+		t.Run(string(d), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			db := hostDB(t, d)
+			k, err := orgkit.New(ctx, orgkit.Config{DB: db})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := k.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			p, err := k.Service().SignIn(ctx, domain.Identity{Subject: "root", Email: "root@example.com", EmailVerified: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p.Superadmin = true
+			org, err := k.Service().CreateOrganization(ctx, p, domain.NewOrganization{Name: "Acme", Slug: "acme"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			blobs := func() int64 {
+				t.Helper()
+				var n int64
+				if err := db.Raw("SELECT count(*) FROM orgkit_blobs").Scan(&n).Error; err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			rollback := errors.New("host rolls back")
+			err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				if _, err := k.WithTx(tx).SetOrganizationImage(ctx, p, org.ID, domain.ImageLogo, imagetest.PNG(6, 6)); err != nil {
+					return err
+				}
+				return rollback
+			})
+			if !errors.Is(err, rollback) || blobs() != 0 {
+				t.Fatalf("rolled back upload: %v, %d blobs kept, want 0", err, blobs())
+			}
+			err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+				_, err := k.WithTx(tx).SetOrganizationImage(ctx, p, org.ID, domain.ImageLogo, imagetest.PNG(7, 6))
+				return err
+			})
+			if err != nil || blobs() != 1 {
+				t.Fatalf("committed upload: %v, %d blobs, want 1", err, blobs())
+			}
+			if _, err := k.Service().PublicImage(ctx, org.ID, domain.ImageLogo); err != nil {
+				t.Fatalf("public image after the committed upload: %v", err)
+			}
+		})
+	}
+}

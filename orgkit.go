@@ -354,14 +354,21 @@ func (k *Kit) Service() *app.Service { return k.svc }
 // are dropped when the use case returns, so a read between then and the commit may keep the
 // old state for up to Config.AccessCache.TTL; reads through WithTx never use that cache. A logo
 // or icon replaced through WithTx keeps its blob until Run's orphan collection, since tx may
-// still roll back to it. Verifying a domain looks DNS up while tx is
-// open: prefer Service() for VerifyDomain and RecheckDomain.
+// still roll back to it; with no Config.Blobs an upload's bytes are written in tx as well.
+// Verifying a domain looks DNS up while tx is open: prefer Service() for VerifyDomain and
+// RecheckDomain.
 func (k *Kit) WithTx(tx *gorm.DB) *app.Service {
 	store, err := gormstore.New(tx, k.cfg.Logger)
 	if err != nil {
 		panic(fmt.Sprintf("orgkit: WithTx: %v", err)) // a nil or foreign tx is a programming error
 	}
-	return k.svc.WithStore(store)
+	svc := k.svc.WithStore(store)
+	if k.cfg.Blobs == nil {
+		// Images kept in the database are written in tx too: on the pool, SQLite would wait
+		// for tx's own write lock, and a rollback could not take them back.
+		svc = svc.WithBlobs(blob.NewDB(tx))
+	}
+	return svc
 }
 
 // Ready reports whether orgkit can serve: the database answers, and Redis when configured.

@@ -51,6 +51,14 @@ var errBadSlot = domain.InvalidField("slot", "slot must be logo or icon")
 
 var errNoBlobStore = domain.Unavailable("no blob store is configured for logos and icons", nil)
 
+// WithBlobs returns the same use cases keeping images in b: a database store bound to the
+// caller's own transaction (see WithStore), whose uploads then commit or roll back with it.
+func (s *Service) WithBlobs(b ports.BlobStore) *Service {
+	c := *s
+	c.images.blobs = b
+	return &c
+}
+
 // imageKey is where one upload's bytes are kept: their hash (the ETag and ?v=) and a
 // token of the upload's own. No two uploads share a key, so no key is ever written twice: a
 // delete after commit, or the orphan collector, can never take the bytes a racing upload of
