@@ -54,6 +54,7 @@ func TestSignIn_PersonalNotForMembers(t *testing.T) {
 	checked.PersonalCheckedAt = &now
 	gomock.InOrder(
 		d.store.users.EXPECT().Provision(gomock.Any(), "sub-m", now).Return(u, nil),
+		d.tx.invs.EXPECT().AwaitsAny(gomock.Any(), email, now).Return(false, nil),
 		d.tx.users.EXPECT().ClaimPersonalCheck(gomock.Any(), int64(7), now).Return(true, nil),
 		d.tx.mems.EXPECT().OrganizationIDs(gomock.Any(), int64(7)).Return([]int64{5}, nil),
 		d.store.users.EXPECT().Get(gomock.Any(), int64(7)).Return(checked, nil),

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"strconv"
 	"time"
 
 	"github.com/orgkit/orgkit/domain"
@@ -13,13 +12,8 @@ import (
 )
 
 // personalAttempts bounds the transactions one sign-in spends on a personal organization
-// whose slug another one took meanwhile; after the second, slugs take a random suffix, so
-// any number of racing users of one name settle within a few.
+// whose random slug suffix another organization had already.
 const personalAttempts = 5
-
-// personalSlugTries is how many numbered slugs (base, base-2, …) are tried before a random
-// suffix.
-const personalSlugTries = 5
 
 // providePersonal gives u, signing in with id, a personal organization when the service
 // makes them (Config.PersonalOrganizations) and nothing was decided for u yet; the caller
@@ -36,14 +30,14 @@ func (s *Service) providePersonal(ctx context.Context, u domain.User, id domain.
 		var org *domain.Organization
 		err := s.do(ctx, func(tx ports.Repos) error {
 			org = nil
-			o, made, err := s.personalIn(ctx, tx, u, id, attempt > 2)
+			o, made, err := s.personalIn(ctx, tx, u, id)
 			if made {
 				org = &o
 			}
 			return err
 		})
 		if errors.Is(err, domain.ErrSlugTaken) && attempt < personalAttempts {
-			continue // a racing sign-in took the slug between our look and our insert
+			continue // the suffix drawn was taken: draw another
 		}
 		if err == nil && org != nil {
 			s.invalidate(ctx, slugKey(org.Slug)) // a negative entry of the slug
@@ -55,7 +49,7 @@ func (s *Service) providePersonal(ctx context.Context, u domain.User, id domain.
 // personalIn claims the decision for u and, when u belongs to no organization, creates
 // their personal organization with u as its owner and current organization, audited as
 // organization.created by u. made reports whether it created one.
-func (s *Service) personalIn(ctx context.Context, tx ports.Repos, u domain.User, id domain.Identity, random bool) (domain.Organization, bool, error) {
+func (s *Service) personalIn(ctx context.Context, tx ports.Repos, u domain.User, id domain.Identity) (domain.Organization, bool, error) {
 	now := s.clock.Now()
 	if awaits, err := invitedNow(ctx, tx, u, now); err != nil || awaits {
 		return domain.Organization{}, false, err // decided once they join, or it lapses
@@ -69,11 +63,7 @@ func (s *Service) personalIn(ctx context.Context, tx ports.Repos, u domain.User,
 		return domain.Organization{}, false, err
 	}
 	name := domain.PersonalOrganizationName(id.Organization, u)
-	slug, err := freeSlug(ctx, tx, domain.SlugFrom(name), random)
-	if err != nil {
-		return domain.Organization{}, false, err
-	}
-	org, err := domain.NewOrganization{Name: name, Slug: slug}.Build(now)
+	org, err := domain.NewOrganization{Name: name, Slug: personalSlug(name)}.Build(now)
 	if err != nil {
 		return org, false, err
 	}
@@ -98,24 +88,11 @@ func invitedNow(ctx context.Context, tx ports.Repos, u domain.User, now time.Tim
 	return tx.Invitations().AwaitsAny(ctx, *u.Email, now)
 }
 
-// freeSlug is the first of base, base-2, … base-5 that no organization has, else (or at
-// once when random) base with a random suffix. A racing insert may still take it: the insert
-// answers slug_taken then.
-func freeSlug(ctx context.Context, tx ports.Repos, base string, random bool) (string, error) {
-	for n := 1; n <= personalSlugTries && !random; n++ {
-		slug := base
-		if n > 1 {
-			slug = domain.WithSlugSuffix(base, strconv.Itoa(n))
-		}
-		_, err := tx.Organizations().GetBySlug(ctx, slug)
-		if errors.Is(err, domain.ErrOrganizationNotFound) {
-			return slug, nil
-		}
-		if err != nil {
-			return "", err
-		}
-	}
+// personalSlug is a slug of name with a random suffix: the name comes from the user's own
+// token (a claim they may edit), so the bare slug of a company's name is never theirs to take
+// ("acme" stays free for Acme's real organization; the personal one is "acme-3f9a1c").
+func personalSlug(name string) string {
 	var b [3]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
-	return domain.WithSlugSuffix(base, hex.EncodeToString(b[:])), nil
+	return domain.WithSlugSuffix(domain.SlugFrom(name), hex.EncodeToString(b[:]))
 }

@@ -32,12 +32,13 @@ type repoMocks struct {
 	audit *mocks.MockAuditRepo
 	keys  *mocks.MockAPIKeyRepo
 	doms  *mocks.MockDomainRepo
+	invs  *mocks.MockInvitationRepo
 }
 
 func newRepoMocks(ctrl *gomock.Controller) repoMocks {
 	return repoMocks{orgs: mocks.NewMockOrganizationRepo(ctrl), users: mocks.NewMockUserRepo(ctrl),
 		mems: mocks.NewMockMembershipRepo(ctrl), audit: mocks.NewMockAuditRepo(ctrl), keys: mocks.NewMockAPIKeyRepo(ctrl),
-		doms: mocks.NewMockDomainRepo(ctrl)}
+		doms: mocks.NewMockDomainRepo(ctrl), invs: mocks.NewMockInvitationRepo(ctrl)}
 }
 
 // deps are the mocked ports. The unit of work hands fn a transaction object distinct from
@@ -75,6 +76,7 @@ func newDeps(t *testing.T, cfg app.Config, opts ...func(*app.Deps, deps)) deps {
 	tx.EXPECT().Audit().Return(d.tx.audit).AnyTimes()
 	tx.EXPECT().APIKeys().Return(d.tx.keys).AnyTimes()
 	tx.EXPECT().Domains().Return(d.tx.doms).AnyTimes()
+	tx.EXPECT().Invitations().Return(d.tx.invs).AnyTimes()
 	d.uow.EXPECT().Do(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, fn func(ports.Repos) error) error {
 		*d.inTx = true
 		defer func() { *d.inTx = false }()
