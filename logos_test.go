@@ -65,29 +65,8 @@ func TestKit_LogosUnderAHostGroup(t *testing.T) {
 	}
 	gifData := imagetest.GIF(3, 3)
 	full := append(gifData, make([]byte, domain.MaxImageBytes-len(gifData))...)
-	var b bytes.Buffer
-	mw := multipart.NewWriter(&b)
-	w, err := mw.CreateFormFile("logo", "logo.gif")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(full); err != nil || mw.Close() != nil {
-		t.Fatal(err)
-	}
-	req, err := http.NewRequest("POST", srv.URL+"/api/v1/organizations/slug/acme/logo", &b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Authorization", "Bearer "+root)
-	res, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := io.ReadAll(res.Body)
-	res.Body.Close()
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("upload of exactly 1 MiB under /api: %d %s %v", res.StatusCode, raw, err)
+	if code, err := uploadLogo(srv, root, "/api/v1/organizations/slug/acme/logo", full); code != 200 || err != nil {
+		t.Fatalf("upload of exactly 1 MiB under /api: %d %v", code, err)
 	}
 	_, org := call(t, srv, "GET", "/api/v1/organizations/slug/acme", root, "")
 	logo, _ := org["data"].(map[string]any)["logo_url"].(string)
@@ -248,28 +227,8 @@ func TestKit_LogosDefaultToTheDatabase(t *testing.T) {
 			if code, body := call(t, srv, "POST", "/v1/organizations", root, `{"name": "Acme", "slug": "acme"}`); code != 201 {
 				t.Fatalf("create: %d %v", code, body)
 			}
-			png := imagetest.PNG(4, 4)
-			var b bytes.Buffer
-			mw := multipart.NewWriter(&b)
-			w, err := mw.CreateFormFile("logo", "logo.png")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := w.Write(png); err != nil || mw.Close() != nil {
-				t.Fatal(err)
-			}
-			req, err := http.NewRequest("POST", srv.URL+"/v1/organizations/1/logo", &b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Content-Type", mw.FormDataContentType())
-			req.Header.Set("Authorization", "Bearer "+root)
-			res, err := srv.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := res.Body.Close(); err != nil || res.StatusCode != 200 {
-				t.Fatalf("upload: %d %v", res.StatusCode, err)
+			if code, err := uploadLogo(srv, root, "/v1/organizations/1/logo", imagetest.PNG(4, 4)); code != 200 || err != nil {
+				t.Fatalf("upload: %d %v", code, err)
 			}
 			var rows int64
 			if err := db.Raw("SELECT count(*) FROM orgkit_blobs WHERE key LIKE 'organizations/1/logo/%'").Scan(&rows).Error; err != nil || rows != 1 {
