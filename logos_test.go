@@ -164,22 +164,7 @@ func TestKit_WithTxKeepsReplacedBlobs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			k, err := orgkit.New(ctx, orgkit.Config{DB: db, Blobs: store})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := k.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			p, err := k.Service().SignIn(ctx, domain.Identity{Subject: "root", Email: "root@example.com", EmailVerified: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.Superadmin = true
-			org, err := k.Service().CreateOrganization(ctx, p, domain.NewOrganization{Name: "Acme", Slug: "acme"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			k, p, org := acmeKit(t, orgkit.Config{DB: db, Blobs: store})
 			if org, err = k.Service().SetOrganizationImage(ctx, p, org.ID, domain.ImageLogo, imagetest.PNG(5, 5)); err != nil {
 				t.Fatal(err)
 			}
@@ -367,22 +352,7 @@ func TestKit_WithTxUploadsIntoTheDatabase(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			db := hostDB(t, d)
-			k, err := orgkit.New(ctx, orgkit.Config{DB: db})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := k.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
-			p, err := k.Service().SignIn(ctx, domain.Identity{Subject: "root", Email: "root@example.com", EmailVerified: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			p.Superadmin = true
-			org, err := k.Service().CreateOrganization(ctx, p, domain.NewOrganization{Name: "Acme", Slug: "acme"})
-			if err != nil {
-				t.Fatal(err)
-			}
+			k, p, org := acmeKit(t, orgkit.Config{DB: db})
 			blobs := func() int64 {
 				t.Helper()
 				var n int64
@@ -392,7 +362,7 @@ func TestKit_WithTxUploadsIntoTheDatabase(t *testing.T) {
 				return n
 			}
 			rollback := errors.New("host rolls back")
-			err = db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				if _, err := k.WithTx(tx).SetOrganizationImage(ctx, p, org.ID, domain.ImageLogo, imagetest.PNG(6, 6)); err != nil {
 					return err
 				}
@@ -413,4 +383,27 @@ func TestKit_WithTxUploadsIntoTheDatabase(t *testing.T) {
 			}
 		})
 	}
+}
+
+// acmeKit is a migrated Kit on cfg holding one organization, acme, and a superadmin.
+func acmeKit(t *testing.T, cfg orgkit.Config) (*orgkit.Kit, domain.Principal, domain.Organization) {
+	t.Helper()
+	ctx := context.Background()
+	k, err := orgkit.New(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := k.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := k.Service().SignIn(ctx, domain.Identity{Subject: "root", Email: "root@example.com", EmailVerified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Superadmin = true
+	org, err := k.Service().CreateOrganization(ctx, p, domain.NewOrganization{Name: "Acme", Slug: "acme"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, p, org
 }
