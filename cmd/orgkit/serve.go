@@ -42,6 +42,9 @@ func serve(ctx context.Context, e env, args []string) error {
 		return errors.New("no authentication configured: set ORGKIT_AUTH_JWKS_URL (e.g. https://<clerk-frontend-api>/.well-known/jwks.json) or ORGKIT_AUTH_HS256_SECRET, or run `orgkit serve --dev` for local development")
 	}
 
+	if cfg.lookup("ORGKIT_VAULT_KEYS") == "" {
+		log.Warn("ORGKIT_VAULT_KEYS is not set: the API-key vault answers 503 vault_unavailable")
+	}
 	gin.SetMode(gin.ReleaseMode)
 	var draining atomic.Bool
 	k, closeKit, err := kit(ctx, cfg, log, draining.Load)

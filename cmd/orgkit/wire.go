@@ -19,9 +19,6 @@ func kit(ctx context.Context, cfg config, log *slog.Logger, draining func() bool
 	}
 	oc.Logger, oc.Draining = log, draining
 	oc.Mail.LogText = cfg.Dev // invitation links (with their tokens) reach the log only in development
-	if oc.VaultKeys == "" {
-		log.Warn("ORGKIT_VAULT_KEYS is not set: the API-key vault answers 503 vault_unavailable")
-	}
 	if k, err = orgkit.New(ctx, oc); err != nil {
 		_ = orgkit.CloseConfig(oc)
 		return nil, nil, err
