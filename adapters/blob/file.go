@@ -230,9 +230,11 @@ func fileInfo(p, key string) (ports.BlobInfo, error) {
 	if err != nil {
 		return ports.BlobInfo{}, err
 	}
-	_, n, err := readHeader(bufio.NewReaderSize(file, 256))
-	if err != nil {
-		return ports.BlobInfo{}, fmt.Errorf("key %q: %w", key, err)
+	if _, n, err := readHeader(bufio.NewReaderSize(file, 256)); err == nil {
+		return ports.BlobInfo{Key: key, Size: st.Size() - n, ModTime: st.ModTime()}, nil
 	}
-	return ports.BlobInfo{Key: key, Size: st.Size() - n, ModTime: st.ModTime()}, nil
+	// A corrupt file (a crash mid-write of an older version, a hand edit) is still listed,
+	// whole: Get refuses it, and the orphan collector can delete it, which an error here
+	// would stop for every other blob too.
+	return ports.BlobInfo{Key: key, Size: st.Size(), ModTime: st.ModTime()}, nil
 }
