@@ -13,38 +13,40 @@ type Code string
 
 // The error codes of the API.
 const (
-	CodeValidation           Code = "validation_error"
-	CodeUnauthorized         Code = "unauthorized"
-	CodeForbidden            Code = "forbidden"
-	CodeNotFound             Code = "not_found"
-	CodeOrganizationNotFound Code = "organization_not_found"
-	CodeUserNotFound         Code = "user_not_found"
-	CodeAPIKeyNotFound       Code = "api_key_not_found"
-	CodeDomainNotFound       Code = "domain_not_found"
-	CodeDomainExists         Code = "domain_exists"
-	CodeDomainTaken          Code = "domain_taken"
-	CodeMemberNotFound       Code = "member_not_found"
-	CodeLastOwner            Code = "last_owner"
-	CodeInviteNotFound       Code = "invite_not_found"
-	CodeInviteExpired        Code = "invite_expired"
-	CodeInviteDisabled       Code = "invite_disabled"
-	CodeInviteExhausted      Code = "invite_exhausted"
-	CodeInvitationNotFound   Code = "invitation_not_found"
-	CodeInvitationExists     Code = "invitation_exists"
-	CodeInvitationExpired    Code = "invitation_expired"
-	CodeInvitationRevoked    Code = "invitation_revoked"
-	CodeInvitationAccepted   Code = "invitation_accepted"
-	CodeInvitationMismatch   Code = "invitation_email_mismatch"
-	CodeVaultUnavailable     Code = "vault_unavailable"
-	CodeSlugTaken            Code = "slug_taken"
-	CodeUserAlreadyConnected Code = "user_already_connected"
-	CodeEmailTaken           Code = "email_taken"
-	CodeRateLimited          Code = "rate_limited"
-	CodePayloadTooLarge      Code = "payload_too_large"
-	CodeUnsupportedMedia     Code = "unsupported_media_type"
-	CodeMethodNotAllowed     Code = "method_not_allowed"
-	CodeUnavailable          Code = "service_unavailable"
-	CodeInternal             Code = "internal_error"
+	CodeValidation              Code = "validation_error"
+	CodeUnauthorized            Code = "unauthorized"
+	CodeForbidden               Code = "forbidden"
+	CodeNotFound                Code = "not_found"
+	CodeOrganizationNotFound    Code = "organization_not_found"
+	CodeUserNotFound            Code = "user_not_found"
+	CodeAPIKeyNotFound          Code = "api_key_not_found"
+	CodeDomainNotFound          Code = "domain_not_found"
+	CodeDomainExists            Code = "domain_exists"
+	CodeDomainTaken             Code = "domain_taken"
+	CodeMemberNotFound          Code = "member_not_found"
+	CodeLastOwner               Code = "last_owner"
+	CodeInviteNotFound          Code = "invite_not_found"
+	CodeInviteExpired           Code = "invite_expired"
+	CodeInviteDisabled          Code = "invite_disabled"
+	CodeInviteExhausted         Code = "invite_exhausted"
+	CodeInvitationNotFound      Code = "invitation_not_found"
+	CodeInvitationExists        Code = "invitation_exists"
+	CodeInvitationExpired       Code = "invitation_expired"
+	CodeInvitationRevoked       Code = "invitation_revoked"
+	CodeInvitationAccepted      Code = "invitation_accepted"
+	CodeInvitationMismatch      Code = "invitation_email_mismatch"
+	CodeVaultUnavailable        Code = "vault_unavailable"
+	CodeSlugTaken               Code = "slug_taken"
+	CodeUserAlreadyConnected    Code = "user_already_connected"
+	CodeEmailTaken              Code = "email_taken"
+	CodeWebhookEndpointNotFound Code = "webhook_endpoint_not_found"
+	CodeWebhookDeliveryNotFound Code = "webhook_delivery_not_found"
+	CodeRateLimited             Code = "rate_limited"
+	CodePayloadTooLarge         Code = "payload_too_large"
+	CodeUnsupportedMedia        Code = "unsupported_media_type"
+	CodeMethodNotAllowed        Code = "method_not_allowed"
+	CodeUnavailable             Code = "service_unavailable"
+	CodeInternal                Code = "internal_error"
 )
 
 // FieldError names one invalid input field and why it is invalid.
@@ -90,31 +92,33 @@ func Errorf(code Code, format string, args ...any) *Error {
 
 // Sentinels for errors.Is; their messages are the defaults answered to clients.
 var (
-	ErrUnauthorized         = &Error{Code: CodeUnauthorized, Message: "missing or invalid auth token"}
-	ErrForbidden            = &Error{Code: CodeForbidden, Message: "insufficient permissions"}
-	ErrOrganizationNotFound = &Error{Code: CodeOrganizationNotFound, Message: "organization not found"}
-	ErrUserNotFound         = &Error{Code: CodeUserNotFound, Message: "user not found"}
-	ErrSlugTaken            = &Error{Code: CodeSlugTaken, Message: "an organization with this slug already exists"}
-	ErrUserAlreadyConnected = &Error{Code: CodeUserAlreadyConnected, Message: "user already belongs to this organization"}
-	ErrEmailTaken           = &Error{Code: CodeEmailTaken, Message: "another user already has this email"}
-	ErrAPIKeyNotFound       = &Error{Code: CodeAPIKeyNotFound, Message: "api key not found"}
-	ErrDomainNotFound       = &Error{Code: CodeDomainNotFound, Message: "domain not found"}
-	ErrDomainExists         = &Error{Code: CodeDomainExists, Message: "this organization has already added this domain"}
-	ErrDomainTaken          = &Error{Code: CodeDomainTaken, Message: "another organization has verified this domain"}
-	ErrMemberNotFound       = &Error{Code: CodeMemberNotFound, Message: "the user is not a member of this organization"}
-	ErrLastOwner            = &Error{Code: CodeLastOwner, Message: "an organization must keep at least one owner"}
-	ErrInviteNotFound       = &Error{Code: CodeInviteNotFound, Message: "invite not found"}
-	ErrInviteExpired        = &Error{Code: CodeInviteExpired, Message: "this invite has expired"}
-	ErrInviteDisabled       = &Error{Code: CodeInviteDisabled, Message: "this invite has been disabled"}
-	ErrInviteExhausted      = &Error{Code: CodeInviteExhausted, Message: "this invite has been used as many times as it allows"}
-	ErrInvitationNotFound   = &Error{Code: CodeInvitationNotFound, Message: "invitation not found"}
-	ErrInvitationExists     = &Error{Code: CodeInvitationExists, Message: "this address has a pending invitation already: resend it instead"}
-	ErrInvitationExpired    = &Error{Code: CodeInvitationExpired, Message: "this invitation has expired"}
-	ErrInvitationRevoked    = &Error{Code: CodeInvitationRevoked, Message: "this invitation has been revoked"}
-	ErrInvitationAccepted   = &Error{Code: CodeInvitationAccepted, Message: "this invitation has been accepted already"}
-	ErrInvitationMismatch   = &Error{Code: CodeInvitationMismatch, Message: "this invitation was sent to another address: sign in with the invited, verified email"}
-	ErrVaultUnavailable     = &Error{Code: CodeVaultUnavailable, Message: "the API-key vault is not configured: set ORGKIT_VAULT_KEYS"}
-	ErrBlobNotFound         = &Error{Code: CodeNotFound, Message: "blob not found"}
+	ErrUnauthorized            = &Error{Code: CodeUnauthorized, Message: "missing or invalid auth token"}
+	ErrForbidden               = &Error{Code: CodeForbidden, Message: "insufficient permissions"}
+	ErrOrganizationNotFound    = &Error{Code: CodeOrganizationNotFound, Message: "organization not found"}
+	ErrUserNotFound            = &Error{Code: CodeUserNotFound, Message: "user not found"}
+	ErrSlugTaken               = &Error{Code: CodeSlugTaken, Message: "an organization with this slug already exists"}
+	ErrUserAlreadyConnected    = &Error{Code: CodeUserAlreadyConnected, Message: "user already belongs to this organization"}
+	ErrEmailTaken              = &Error{Code: CodeEmailTaken, Message: "another user already has this email"}
+	ErrAPIKeyNotFound          = &Error{Code: CodeAPIKeyNotFound, Message: "api key not found"}
+	ErrDomainNotFound          = &Error{Code: CodeDomainNotFound, Message: "domain not found"}
+	ErrDomainExists            = &Error{Code: CodeDomainExists, Message: "this organization has already added this domain"}
+	ErrDomainTaken             = &Error{Code: CodeDomainTaken, Message: "another organization has verified this domain"}
+	ErrMemberNotFound          = &Error{Code: CodeMemberNotFound, Message: "the user is not a member of this organization"}
+	ErrLastOwner               = &Error{Code: CodeLastOwner, Message: "an organization must keep at least one owner"}
+	ErrInviteNotFound          = &Error{Code: CodeInviteNotFound, Message: "invite not found"}
+	ErrInviteExpired           = &Error{Code: CodeInviteExpired, Message: "this invite has expired"}
+	ErrInviteDisabled          = &Error{Code: CodeInviteDisabled, Message: "this invite has been disabled"}
+	ErrInviteExhausted         = &Error{Code: CodeInviteExhausted, Message: "this invite has been used as many times as it allows"}
+	ErrInvitationNotFound      = &Error{Code: CodeInvitationNotFound, Message: "invitation not found"}
+	ErrInvitationExists        = &Error{Code: CodeInvitationExists, Message: "this address has a pending invitation already: resend it instead"}
+	ErrInvitationExpired       = &Error{Code: CodeInvitationExpired, Message: "this invitation has expired"}
+	ErrInvitationRevoked       = &Error{Code: CodeInvitationRevoked, Message: "this invitation has been revoked"}
+	ErrInvitationAccepted      = &Error{Code: CodeInvitationAccepted, Message: "this invitation has been accepted already"}
+	ErrInvitationMismatch      = &Error{Code: CodeInvitationMismatch, Message: "this invitation was sent to another address: sign in with the invited, verified email"}
+	ErrVaultUnavailable        = &Error{Code: CodeVaultUnavailable, Message: "the API-key vault is not configured: set ORGKIT_VAULT_KEYS"}
+	ErrWebhookEndpointNotFound = &Error{Code: CodeWebhookEndpointNotFound, Message: "webhook endpoint not found"}
+	ErrWebhookDeliveryNotFound = &Error{Code: CodeWebhookDeliveryNotFound, Message: "webhook delivery not found"}
+	ErrBlobNotFound            = &Error{Code: CodeNotFound, Message: "blob not found"}
 )
 
 // CodeOf returns the code of err, or CodeInternal when err carries none.

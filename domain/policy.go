@@ -44,6 +44,11 @@ const (
 	ActionMemberManage  Action = "member.manage"
 	ActionInviteManage  Action = "invite.manage"
 	ActionStatsRead     Action = "stats.read"
+	ActionEventRead     Action = "event.read"
+	ActionEventReadAll  Action = "event.read_all"
+	ActionWebhookManage Action = "webhook.manage"
+	// ActionWebhookManageAll is managing the platform's endpoints, which receive every event.
+	ActionWebhookManageAll Action = "webhook.manage_all"
 )
 
 // builtinPolicy is orgkit's own share of the one table of who may do what. Superadmins may
@@ -63,6 +68,9 @@ var builtinPolicy = map[Action][]Role{
 	// take is CheckRoleChange's rule on top.
 	ActionMemberManage: {RoleOwner, RoleAdmin},
 	ActionInviteManage: {RoleOwner, RoleAdmin},
+	// An organization's event stream and webhook endpoints: what its administrators integrate.
+	ActionEventRead:     {RoleOwner, RoleAdmin},
+	ActionWebhookManage: {RoleOwner, RoleAdmin},
 }
 
 // builtinActions are every action orgkit checks, including the superadmin-only ones.
@@ -70,6 +78,7 @@ var builtinActions = []Action{
 	ActionOrgCreate, ActionOrgRead, ActionOrgUpdate, ActionOrgSetStatus, ActionOrgDelete,
 	ActionMemberConnect, ActionListAll, ActionVaultReveal, ActionVaultManage, ActionAuditRead, ActionAuditReadAll,
 	ActionDomainRead, ActionDomainManage, ActionMemberRead, ActionMemberManage, ActionInviteManage, ActionStatsRead,
+	ActionEventRead, ActionEventReadAll, ActionWebhookManage, ActionWebhookManageAll,
 }
 
 // Policy is the one table of who may do what: orgkit's actions and a host's own.

@@ -252,6 +252,8 @@ type Repos interface {
 	Invitations() InvitationRepo
 	Outbox() OutboxRepo
 	Stats() StatsRepo
+	Events() EventRepo
+	Webhooks() WebhookRepo
 }
 
 // UnitOfWork runs fn in one database transaction: fn's error (or a panic) rolls back, nil

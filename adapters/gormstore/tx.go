@@ -26,6 +26,8 @@ func (r repos) Invites() ports.InviteRepo             { return inviteRepo(r) }
 func (r repos) Invitations() ports.InvitationRepo     { return invitationRepo(r) }
 func (r repos) Outbox() ports.OutboxRepo              { return outboxRepo(r) }
 func (r repos) Stats() ports.StatsRepo                { return statsRepo(r) }
+func (r repos) Events() ports.EventRepo               { return eventRepo(r) }
+func (r repos) Webhooks() ports.WebhookRepo           { return webhookRepo(r) }
 
 func (s *Store) repos() repos { return repos{db: s.db, dialect: s.dialect} }
 
@@ -58,6 +60,12 @@ func (s *Store) Outbox() ports.OutboxRepo { return s.repos().Outbox() }
 
 // Stats returns the platform counts outside any transaction.
 func (s *Store) Stats() ports.StatsRepo { return s.repos().Stats() }
+
+// Events returns the event stream outside any transaction.
+func (s *Store) Events() ports.EventRepo { return s.repos().Events() }
+
+// Webhooks returns the webhook endpoints and deliveries outside any transaction.
+func (s *Store) Webhooks() ports.WebhookRepo { return s.repos().Webhooks() }
 
 // Do runs fn in one transaction; this is the only place orgkit opens one. Errors of BEGIN
 // and COMMIT (a busy SQLite fails at BEGIN) and any untranslated driver error of fn go
