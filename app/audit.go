@@ -11,14 +11,20 @@ import (
 	"github.com/orgkit/orgkit/ports"
 )
 
-// event describes one audited change; record appends it in the caller's transaction, so a
-// change never exists without its record nor a record without its change.
+// event describes one audited change; record appends it, and the event receivers are sent,
+// in the caller's transaction, so a change never exists without its record nor a record
+// without its change.
 type event struct {
 	orgID      *int64
 	action     string
 	targetType string
 	targetID   int64
 	changes    []string
+	// data is the resource as it was when the change's loading it afterwards would miss it
+	// (a deletion); nil: loaded after the change (see raise).
+	data any
+	// eventType overrides the catalog's event for the action (api_key.rotated).
+	eventType string
 }
 
 func (s *Service) record(ctx context.Context, tx ports.Repos, p *domain.Principal, e event) error {
@@ -31,10 +37,11 @@ func (s *Service) record(ctx context.Context, tx ports.Repos, p *domain.Principa
 	if p != nil {
 		r.ActorUserID, r.ActorEmail = &p.User.ID, p.User.Email
 	}
-	if _, err := tx.Audit().Append(ctx, r); err != nil {
+	r, err := tx.Audit().Append(ctx, r)
+	if err != nil {
 		return fmt.Errorf("audit %s: %w", e.action, err)
 	}
-	return nil
+	return s.raise(ctx, tx, r, e)
 }
 
 // ListAuditLogs pages through one organization's records, newest first. Zero fields of q

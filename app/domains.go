@@ -210,7 +210,7 @@ func (s *Service) DeleteDomain(ctx context.Context, p domain.Principal, orgID, d
 			return err
 		}
 		name = d.Name
-		return s.record(ctx, tx, &p, event{orgID: &orgID, action: domain.AuditDomainDeleted, targetType: "domain", targetID: domainID})
+		return s.record(ctx, tx, &p, event{orgID: &orgID, action: domain.AuditDomainDeleted, targetType: "domain", targetID: domainID, data: d})
 	})
 	if err != nil {
 		return wrap("delete domain", err)

@@ -163,6 +163,9 @@ func (s *Service) changeMember(ctx context.Context, p domain.Principal, orgID, u
 			}
 		}
 		e, err := s.applyMemberChange(ctx, tx, orgID, userID, cur.Role, to, self)
+		if to == "" {
+			e.data = cur // gone once removed
+		}
 		if err != nil {
 			return err
 		}

@@ -153,7 +153,7 @@ func (s *Service) DeleteOrganization(ctx context.Context, p domain.Principal, id
 		if err := tx.Organizations().Delete(ctx, id); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, &p, event{orgID: &id, action: domain.AuditOrganizationDeleted, targetType: "organization", targetID: id})
+		return s.record(ctx, tx, &p, event{orgID: &id, action: domain.AuditOrganizationDeleted, targetType: "organization", targetID: id, data: org})
 	})
 	if err != nil {
 		return wrap("delete organization", err)

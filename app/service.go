@@ -33,6 +33,15 @@ type Config struct {
 	// PersonalOrganizations gives a user who signs in belonging to no organization one of
 	// their own, as its owner, once (ORGKIT_PERSONAL_ORGANIZATIONS; see SignIn).
 	PersonalOrganizations bool
+	Webhooks              WebhooksConfig
+}
+
+// WebhooksConfig is how webhook endpoints are accepted.
+type WebhooksConfig struct {
+	// AllowPrivate admits plain http and private, loopback and link-local targets
+	// (ORGKIT_WEBHOOK_ALLOW_PRIVATE; serve --dev and tests). The sender enforces the same
+	// rule again after DNS resolution.
+	AllowPrivate bool
 }
 
 // InvitationsConfig is how email invitations are made and linked.
@@ -114,6 +123,12 @@ type Deps struct {
 	Bus ports.InvalidationBus
 	// Blobs keeps uploaded logos and icons; nil: uploads answer service_unavailable.
 	Blobs ports.BlobStore
+	// Webhooks sends events to webhook endpoints; nil: deliveries wait, pending, until a
+	// Service with a sender runs DeliverWebhooks.
+	Webhooks ports.WebhookSender
+	// Render shows changed resources as the API does, for the data of events; nil: an
+	// event's data is only {"id": …}.
+	Render ports.ResourceRenderer
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -138,6 +153,10 @@ type Service struct {
 	access      *accessCache  // nil: not cached
 	personal    bool          // Config.PersonalOrganizations
 	images      images
+	sender      ports.WebhookSender
+	render      ports.ResourceRenderer
+	webhooks    WebhooksConfig
+	webhookWake chan struct{} // signalled after a commit that raised events
 }
 
 // New builds a Service; it panics when a required port is missing, a wiring mistake.
@@ -165,6 +184,7 @@ func New(d Deps, cfg Config) *Service {
 		dns: d.DNS, newToken: d.NewToken, domains: cfg.Domains.withDefaults(),
 		newSecret: d.NewSecret, mailer: d.Mailer, invitations: cfg.Invitations.withDefaults(), outboxReady: make(chan struct{}, 1)}
 	s.personal = cfg.PersonalOrganizations
+	s.sender, s.render, s.webhooks, s.webhookWake = d.Webhooks, d.Render, cfg.Webhooks, make(chan struct{}, 1)
 	s.resolver = newResolver(d.Cache, cfg.Resolve, d.Logger)
 	s.images = newImages(d.Blobs, cfg.PublicURL)
 	if cfg.AccessCacheTTL == 0 {
@@ -206,9 +226,12 @@ func (s *Service) do(ctx context.Context, fn func(tx ports.Repos) error) error {
 	// Forgotten on failure too: a commit whose answer was lost may still have committed,
 	// and forgetting what did not change costs a reload.
 	s.access.forget(ctx, stalenessOf(written))
-	if err == nil && s.hooks.AfterCommit != nil && !s.outerTx {
-		for _, r := range written {
-			s.hooks.AfterCommit(ctx, r)
+	if err == nil && len(written) > 0 && !s.outerTx {
+		s.webhooksAdded()
+		if s.hooks.AfterCommit != nil {
+			for _, r := range written {
+				s.hooks.AfterCommit(ctx, r)
+			}
 		}
 	}
 	return err

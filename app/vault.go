@@ -147,7 +147,11 @@ func (s *Service) UpdateAPIKey(ctx context.Context, p domain.Principal, orgID, k
 		if err != nil {
 			return err
 		}
-		return s.record(ctx, tx, &p, event{orgID: &orgID, action: domain.AuditAPIKeyUpdated, targetType: "api_key", targetID: k.ID, changes: changes})
+		e := event{orgID: &orgID, action: domain.AuditAPIKeyUpdated, targetType: "api_key", targetID: k.ID, changes: changes}
+		if patch.Secret != nil {
+			e.eventType = "api_key.rotated"
+		}
+		return s.record(ctx, tx, &p, e)
 	})
 	return k, wrap("update api key", err)
 }
@@ -156,10 +160,14 @@ func (s *Service) UpdateAPIKey(ctx context.Context, p domain.Principal, orgID, k
 // Errors: organization_not_found, forbidden, vault_unavailable, api_key_not_found.
 func (s *Service) DeleteAPIKey(ctx context.Context, p domain.Principal, orgID, keyID int64) error {
 	return wrap("delete api key", s.manageVault(ctx, p, orgID, func(tx ports.Repos) error {
+		k, err := tx.APIKeys().Get(ctx, orgID, keyID)
+		if err != nil {
+			return err
+		}
 		if err := tx.APIKeys().Delete(ctx, orgID, keyID); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, &p, event{orgID: &orgID, action: domain.AuditAPIKeyDeleted, targetType: "api_key", targetID: keyID})
+		return s.record(ctx, tx, &p, event{orgID: &orgID, action: domain.AuditAPIKeyDeleted, targetType: "api_key", targetID: keyID, data: k})
 	}))
 }
 

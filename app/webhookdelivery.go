@@ -1,0 +1,287 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+)
+
+const (
+	webhookBatch = 16
+	// webhookLease is how long a claimed delivery stays with the replica that claimed it:
+	// well over one attempt's timeout, since a batch's attempts run side by side.
+	webhookLease = time.Minute
+)
+
+// WebhooksReady receives a value after a transaction that raised events committed, so the
+// deliverer (Kit.Run) sends at once rather than on its next poll.
+func (s *Service) WebhooksReady() <-chan struct{} { return s.webhookWake }
+
+func (s *Service) webhooksAdded() {
+	select {
+	case s.webhookWake <- struct{}{}:
+	default: // a wake-up is pending already
+	}
+}
+
+// DeliverWebhooks sends every delivery that is due, one at a time per endpoint and
+// organization and in event order, and returns how many receivers took theirs. Replicas
+// running it at once never send one delivery twice at the same time.
+func (s *Service) DeliverWebhooks(ctx context.Context) (int, error) {
+	if s.sender == nil {
+		return 0, nil
+	}
+	delivered := 0
+	for {
+		now := s.clock.Now()
+		batch, err := s.uow.Webhooks().ClaimDue(ctx, now, now.Add(webhookLease), webhookBatch)
+		if err != nil || len(batch) == 0 {
+			return delivered, wrap("deliver webhooks", err)
+		}
+		// Each claimed delivery heads its own endpoint and organization, so they may go out
+		// side by side without breaking any order.
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		var firstErr error
+		for _, d := range batch {
+			wg.Go(func() {
+				ok, err := s.attempt(ctx, d)
+				mu.Lock()
+				defer mu.Unlock()
+				if ok {
+					delivered++
+				}
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+			})
+		}
+		wg.Wait()
+		if firstErr != nil {
+			return delivered, wrap("deliver webhooks", firstErr)
+		}
+	}
+}
+
+// attempt sends one delivery and records the outcome; it reports whether the receiver took
+// it. Only a failure to record is an error: a receiver's failure is an outcome.
+func (s *Service) attempt(ctx context.Context, d domain.WebhookDelivery) (bool, error) {
+	ep, found, err := s.deliveryEndpoint(ctx, d)
+	if err != nil || !found {
+		return false, err // a disabled or deleted endpoint: the lease runs out, nothing is sent
+	}
+	now := s.clock.Now()
+	a := domain.WebhookAttempt{DeliveryID: d.ID, CreatedAt: now}
+	secrets, err := s.signingSecrets(ep, now)
+	if err == nil {
+		var res ports.WebhookResponse
+		res, err = s.sender.Send(ctx, ports.WebhookRequest{URL: ep.URL, MsgID: d.Event.PublicID, Timestamp: now, Body: d.Event.Payload, Secrets: secrets})
+		a.StatusCode, a.Latency, a.Response = res.StatusCode, res.Latency, keptResponse(res.Body)
+	}
+	if err != nil {
+		a.Error = truncateText(err.Error(), domain.WebhookResponseKept)
+	} else if !a.Succeeded() {
+		a.Error = fmt.Sprintf("the receiver answered %d", a.StatusCode)
+	}
+	d.Attempts++
+	d.UpdatedAt = s.clock.Now()
+	switch {
+	case a.Succeeded():
+		d.Status, d.NextAttemptAt = domain.DeliveryDelivered, time.Time{}
+	case d.Attempts < len(domain.WebhookSchedule):
+		d.NextAttemptAt = d.UpdatedAt.Add(jittered(domain.WebhookSchedule[d.Attempts]))
+	default:
+		d.Status, d.NextAttemptAt = domain.DeliveryFailed, time.Time{}
+	}
+	if err := s.uow.Webhooks().RecordAttempt(ctx, d, a); err != nil {
+		return false, err
+	}
+	if !a.Succeeded() {
+		s.log.WarnContext(ctx, "webhook delivery failed", slog.Int64("endpoint_id", ep.ID), slog.String("event", d.Event.PublicID),
+			slog.Int("attempts", d.Attempts), slog.Bool("given_up", d.Status == domain.DeliveryFailed), slog.String("error", a.Error))
+	}
+	return a.Succeeded(), s.endpointOutcome(ctx, ep, a)
+}
+
+// deliveryEndpoint finds the enabled endpoint of a claimed delivery among those its event
+// reaches; found is false when it was disabled or deleted since the claim.
+func (s *Service) deliveryEndpoint(ctx context.Context, d domain.WebhookDelivery) (domain.WebhookEndpoint, bool, error) {
+	subs, err := s.uow.Webhooks().Subscribers(ctx, d.OrganizationID)
+	if err != nil {
+		return domain.WebhookEndpoint{}, false, err
+	}
+	for _, ep := range subs {
+		if ep.ID == d.EndpointID {
+			return ep, true, nil
+		}
+	}
+	return domain.WebhookEndpoint{}, false, nil
+}
+
+// signingSecrets opens the endpoint's secret, and the one it replaced while that still
+// signs.
+func (s *Service) signingSecrets(ep domain.WebhookEndpoint, now time.Time) ([]string, error) {
+	if s.sealer == nil {
+		return nil, domain.ErrVaultUnavailable
+	}
+	cur, err := s.sealer.Open(ep.Secret, domain.WebhookSecretAAD(ep.ID))
+	if err != nil {
+		return nil, fmt.Errorf("open signing secret: %w", err)
+	}
+	secrets := []string{string(cur)}
+	if ep.PreviousSecret != nil && ep.PreviousSecretUntil != nil && now.Before(*ep.PreviousSecretUntil) {
+		prev, err := s.sealer.Open(ep.PreviousSecret, domain.WebhookSecretAAD(ep.ID))
+		if err != nil {
+			return nil, fmt.Errorf("open previous signing secret: %w", err)
+		}
+		secrets = append(secrets, string(prev))
+	}
+	return secrets, nil
+}
+
+// endpointOutcome keeps when the endpoint started failing, and disables it once it failed
+// for domain.WebhookDisableAfter; its owners see why in disabled_reason and the audit log.
+func (s *Service) endpointOutcome(ctx context.Context, seen domain.WebhookEndpoint, a domain.WebhookAttempt) error {
+	if a.Succeeded() == (seen.FailingSince == nil) {
+		return nil // no change: the common case reads nothing more
+	}
+	return s.do(ctx, func(tx ports.Repos) error {
+		ep, err := tx.Webhooks().GetEndpointForUpdate(ctx, seen.OrganizationID, seen.ID)
+		if domain.CodeOf(err) == domain.CodeWebhookEndpointNotFound {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now()
+		switch {
+		case a.Succeeded():
+			ep.FailingSince = nil
+		case ep.FailingSince == nil:
+			ep.FailingSince = &now
+		case now.Sub(*ep.FailingSince) >= domain.WebhookDisableAfter && !ep.Disabled:
+			ep.Disabled = true
+			ep.DisabledReason = fmt.Sprintf("every delivery failed since %s; the last attempt: %s",
+				ep.FailingSince.UTC().Format(time.RFC3339), a.Error)
+		default:
+			return nil
+		}
+		ep.UpdatedAt = now
+		if ep, err = tx.Webhooks().UpdateEndpoint(ctx, ep); err != nil {
+			return err
+		}
+		if !ep.Disabled {
+			return nil
+		}
+		return s.record(ctx, tx, nil, webhookEvent(ep, domain.AuditWebhookEndpointDisabled, []string{"disabled"}))
+	})
+}
+
+// TestWebhookEndpoint sends a webhook.test event to this endpoint only, queued like any
+// other, and returns its delivery.
+// Errors: organization_not_found, forbidden, webhook_endpoint_not_found, vault_unavailable.
+func (s *Service) TestWebhookEndpoint(ctx context.Context, p domain.Principal, orgID, id int64) (domain.WebhookDelivery, error) {
+	var d domain.WebhookDelivery
+	err := s.manageWebhooks(ctx, p, orgID, func(tx ports.Repos) error {
+		ep, err := tx.Webhooks().GetEndpoint(ctx, owner(orgID), id)
+		if err != nil {
+			return err
+		}
+		now := s.clock.Now().UTC().Truncate(domain.AuditTimePrecision)
+		ev := domain.Event{PublicID: newEventID(), Type: domain.EventWebhookTest, OrganizationID: ep.OrganizationID,
+			ActorUserID: &p.User.ID, ActorEmail: p.User.Email, CreatedAt: now}
+		data := []byte(`{"endpoint_id":` + fmt.Sprint(ep.ID) + `,"message":"a test event sent from orgkit"}`)
+		if ev.Payload, err = eventPayload(ev, data); err != nil {
+			return err
+		}
+		if ev, err = tx.Events().Add(ctx, ev); err != nil {
+			return err
+		}
+		if err := tx.Webhooks().AddDeliveries(ctx, ev, []int64{ep.ID}, now); err != nil {
+			return err
+		}
+		page, err := tx.Webhooks().ListDeliveries(ctx, ep.ID, domain.DeliveryQuery{Page: 1, PageSize: 1})
+		if err != nil || len(page.Items) == 0 {
+			return fmt.Errorf("read the test delivery back: %w", err)
+		}
+		d = page.Items[0]
+		return nil
+	})
+	if err == nil {
+		s.webhooksAdded()
+	}
+	return d, wrap("test webhook endpoint", err)
+}
+
+// ListWebhookDeliveries pages through an endpoint's deliveries, newest first, each with its
+// attempts. Errors: organization_not_found, forbidden, webhook_endpoint_not_found,
+// validation_error.
+func (s *Service) ListWebhookDeliveries(ctx context.Context, p domain.Principal, orgID, endpointID int64, q domain.DeliveryQuery) (domain.Page[domain.WebhookDelivery], error) {
+	if _, err := s.GetWebhookEndpoint(ctx, p, orgID, endpointID); err != nil {
+		return domain.Page[domain.WebhookDelivery]{}, err
+	}
+	q, err := q.Normalize()
+	if err != nil {
+		return domain.Page[domain.WebhookDelivery]{}, err
+	}
+	page, err := s.uow.Webhooks().ListDeliveries(ctx, endpointID, q)
+	return page, wrap("list webhook deliveries", err)
+}
+
+// RetryWebhookDelivery sends a delivery again at once, whatever its status (a delivered
+// one arrives a second time with the same webhook-id), and returns it pending.
+// Errors: organization_not_found, forbidden, webhook_endpoint_not_found,
+// webhook_delivery_not_found.
+func (s *Service) RetryWebhookDelivery(ctx context.Context, p domain.Principal, orgID, endpointID, deliveryID int64) (domain.WebhookDelivery, error) {
+	var d domain.WebhookDelivery
+	err := s.manageWebhooks(ctx, p, orgID, func(tx ports.Repos) error {
+		if _, err := tx.Webhooks().GetEndpoint(ctx, owner(orgID), endpointID); err != nil {
+			return err
+		}
+		if err := tx.Webhooks().Retry(ctx, endpointID, deliveryID, s.clock.Now()); err != nil {
+			return err
+		}
+		var err error
+		d, err = tx.Webhooks().GetDelivery(ctx, endpointID, deliveryID)
+		return err
+	})
+	if err == nil {
+		s.webhooksAdded()
+	}
+	return d, wrap("retry webhook delivery", err)
+}
+
+// CollectOrphanEndpoints removes the endpoints of deleted organizations once their last
+// deliveries are done, and returns how many it removed.
+func (s *Service) CollectOrphanEndpoints(ctx context.Context) (int, error) {
+	n, err := s.uow.Webhooks().DeleteOrphanEndpoints(ctx)
+	return n, wrap("collect orphan webhook endpoints", err)
+}
+
+// jittered spreads retries over ±10% so endpoints that failed together are not retried in
+// one burst.
+func jittered(d time.Duration) time.Duration {
+	if d <= 0 {
+		return 0
+	}
+	return d - d/10 + rand.N(d/5+1)
+}
+
+// keptResponse is the start of a receiver's answer kept for GET …/deliveries.
+func keptResponse(b []byte) string { return truncateText(string(b), domain.WebhookResponseKept) }
+
+// truncateText cuts s to at most n bytes of valid UTF-8 without NUL bytes (Postgres refuses
+// them in text).
+func truncateText(s string, n int) string {
+	if len(s) > n {
+		s = s[:n]
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
