@@ -62,15 +62,15 @@ func (s *Service) fanOut(ctx context.Context, tx ports.Repos, ev domain.Event) e
 // eventData is the changed resource as the API shows it: e.data when the caller had it
 // (a deleted resource's last state), else loaded in the transaction after the change.
 func (s *Service) eventData(ctx context.Context, tx ports.Repos, e event) ([]byte, error) {
+	if s.render == nil {
+		return json.Marshal(map[string]int64{"id": e.targetID})
+	}
 	v := e.data
 	if v == nil {
 		var err error
 		if v, err = loadTarget(ctx, tx, e); err != nil {
 			return nil, err
 		}
-	}
-	if s.render == nil {
-		return json.Marshal(map[string]int64{"id": e.targetID})
 	}
 	return s.render.Render(v)
 }

@@ -33,12 +33,15 @@ type repoMocks struct {
 	keys  *mocks.MockAPIKeyRepo
 	doms  *mocks.MockDomainRepo
 	invs  *mocks.MockInvitationRepo
+	evts  *mocks.MockEventRepo
+	hooks *mocks.MockWebhookRepo
 }
 
 func newRepoMocks(ctrl *gomock.Controller) repoMocks {
 	return repoMocks{orgs: mocks.NewMockOrganizationRepo(ctrl), users: mocks.NewMockUserRepo(ctrl),
 		mems: mocks.NewMockMembershipRepo(ctrl), audit: mocks.NewMockAuditRepo(ctrl), keys: mocks.NewMockAPIKeyRepo(ctrl),
-		doms: mocks.NewMockDomainRepo(ctrl), invs: mocks.NewMockInvitationRepo(ctrl)}
+		doms: mocks.NewMockDomainRepo(ctrl), invs: mocks.NewMockInvitationRepo(ctrl),
+		evts: mocks.NewMockEventRepo(ctrl), hooks: mocks.NewMockWebhookRepo(ctrl)}
 }
 
 // deps are the mocked ports. The unit of work hands fn a transaction object distinct from
@@ -77,6 +80,13 @@ func newDeps(t *testing.T, cfg app.Config, opts ...func(*app.Deps, deps)) deps {
 	tx.EXPECT().APIKeys().Return(d.tx.keys).AnyTimes()
 	tx.EXPECT().Domains().Return(d.tx.doms).AnyTimes()
 	tx.EXPECT().Invitations().Return(d.tx.invs).AnyTimes()
+	// Every audited change raises its event; no endpoint subscribes in these tests.
+	tx.EXPECT().Events().Return(d.tx.evts).AnyTimes()
+	tx.EXPECT().Webhooks().Return(d.tx.hooks).AnyTimes()
+	d.tx.evts.EXPECT().Add(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, e domain.Event) (domain.Event, error) {
+		return e, nil
+	}).AnyTimes()
+	d.tx.hooks.EXPECT().Subscribers(gomock.Any(), gomock.Any()).Return(nil, nil).AnyTimes()
 	d.uow.EXPECT().Do(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, fn func(ports.Repos) error) error {
 		*d.inTx = true
 		defer func() { *d.inTx = false }()
