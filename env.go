@@ -66,6 +66,9 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 	if cfg.PersonalOrganizations, err = strconv.ParseBool(env("ORGKIT_PERSONAL_ORGANIZATIONS", "false")); err != nil {
 		return Config{}, fmt.Errorf("ORGKIT_PERSONAL_ORGANIZATIONS must be true or false, not %q", getenv("ORGKIT_PERSONAL_ORGANIZATIONS"))
 	}
+	if cfg.Webhooks.AllowPrivate, err = strconv.ParseBool(env("ORGKIT_WEBHOOK_ALLOW_PRIVATE", "false")); err != nil {
+		return Config{}, fmt.Errorf("ORGKIT_WEBHOOK_ALLOW_PRIVATE must be true or false, not %q", getenv("ORGKIT_WEBHOOK_ALLOW_PRIVATE"))
+	}
 	if v := getenv("ORGKIT_ACCESS_CACHE_TTL"); v != "" {
 		ttl, err := time.ParseDuration(v)
 		if err != nil || ttl < 0 {

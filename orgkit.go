@@ -33,6 +33,7 @@ import (
 	"github.com/orgkit/orgkit/adapters/httpapi"
 	"github.com/orgkit/orgkit/adapters/ratelimit"
 	"github.com/orgkit/orgkit/adapters/vaultcrypto"
+	"github.com/orgkit/orgkit/adapters/webhook"
 	"github.com/orgkit/orgkit/app"
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
@@ -93,6 +94,20 @@ type Config struct {
 	// outside (with the host's prefix, if any): uploaded logos' and icons' URLs start with
 	// it. Empty: "http://127.0.0.1:8080".
 	PublicURL string
+	// Webhooks configures the signed delivery of change events (Run delivers them).
+	Webhooks WebhooksConfig
+}
+
+// WebhooksConfig configures webhook endpoints and their deliveries. Endpoints' signing
+// secrets are sealed by VaultKeys: without them, creating an endpoint answers 503
+// vault_unavailable.
+type WebhooksConfig struct {
+	// AllowPrivate admits plain http and private, loopback and link-local targets, checked
+	// when an endpoint is saved and again after DNS resolution at every delivery
+	// (ORGKIT_WEBHOOK_ALLOW_PRIVATE; for development and tests only).
+	AllowPrivate bool
+	// Timeout bounds one delivery attempt; 0: 10 seconds.
+	Timeout time.Duration
 }
 
 // AccessCacheConfig configures the access cache. A change drops what it touched at once in
@@ -241,13 +256,15 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 		return nil, fmt.Errorf("orgkit: Config.PublicURL: %w", err)
 	}
 	deps.Blobs = blobsOf(cfg)
+	deps.Webhooks = webhook.New(webhook.Config{AllowPrivate: cfg.Webhooks.AllowPrivate, Timeout: cfg.Webhooks.Timeout})
+	// deps.Render = httpapi.Renderer{} // RENDER-PENDING: lands with h-http
 	if cfg.Redis != nil {
 		deps.Bus = cache.NewRedisBus(cfg.Redis, cfg.RedisKeyPrefix+"invalidate")
 	}
 	k.svc = app.New(deps, app.Config{SuperadminEmails: cfg.SuperadminEmails, Policy: policy, Hooks: k.appHooks(),
 		Domains: k.domainsConfig(), Resolve: app.ResolveConfig{TTL: cfg.Resolve.CacheTTL, NegativeTTL: cfg.Resolve.NegativeTTL},
 		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache), PublicURL: cfg.PublicURL,
-		PersonalOrganizations: cfg.PersonalOrganizations})
+		PersonalOrganizations: cfg.PersonalOrganizations, Webhooks: app.WebhooksConfig{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining})
 	return k, nil
 }
@@ -387,7 +404,9 @@ func (k *Kit) Ready(ctx context.Context) error {
 // Run does orgkit's background work until ctx ends, then returns nil; New starts none. It
 // checks custom domains again on the schedule of Config.Domains.Recheck, delivers the
 // outbox (invitation mail) as soon as a change commits and again every OutboxPollEvery,
-// deletes orphaned logo and icon blobs every OrphanBlobsEvery, and,
+// deletes orphaned logo and icon blobs every OrphanBlobsEvery, delivers webhooks as soon as
+// a change commits and again every WebhookPollEvery (retries, and other replicas' work),
+// and,
 // with Redis, applies the other replicas' access cache invalidations as they come.
 // Replicas running it on one database each check a due domain, and send a mail, once.
 func (k *Kit) Run(ctx context.Context) error {
@@ -395,6 +414,8 @@ func (k *Kit) Run(ctx context.Context) error {
 	wg.Go(func() { k.recheckLoop(ctx) })
 	wg.Go(func() { k.outboxLoop(ctx) })
 	wg.Go(func() { k.orphanBlobsLoop(ctx) })
+	wg.Go(func() { k.webhookLoop(ctx) })
+	wg.Go(func() { k.orphanEndpointsLoop(ctx) })
 	wg.Go(func() {
 		if err := k.svc.FollowInvalidations(ctx); err != nil {
 			k.cfg.Logger.ErrorContext(ctx, "access cache invalidations stopped; other replicas' changes arrive within the TTL", slog.Any("error", err))
@@ -419,6 +440,26 @@ func (k *Kit) recheckLoop(ctx context.Context) {
 	}
 	k.every(ctx, every, nil, "domain re-checks", func() error {
 		_, err := k.svc.RecheckDueDomains(ctx)
+		return err
+	})
+}
+
+// WebhookPollEvery is how often Run looks for webhook deliveries it was not woken for:
+// retries that came due, and those of a replica that stopped.
+const WebhookPollEvery = 5 * time.Second
+
+func (k *Kit) webhookLoop(ctx context.Context) {
+	k.every(ctx, WebhookPollEvery, k.svc.WebhooksReady(), "webhook delivery", func() error {
+		_, err := k.svc.DeliverWebhooks(ctx)
+		return err
+	})
+}
+
+// orphanEndpointsLoop removes deleted organizations' webhook endpoints once their last
+// deliveries (organization.deleted among them) are done.
+func (k *Kit) orphanEndpointsLoop(ctx context.Context) {
+	k.every(ctx, OrphanBlobsEvery, nil, "orphan webhook endpoint collection", func() error {
+		_, err := k.svc.CollectOrphanEndpoints(ctx)
 		return err
 	})
 }

@@ -51,6 +51,7 @@ type config struct {
 	InviteURL        string
 	AccessCacheTTL   string
 	PersonalOrgs     string // ORGKIT_PERSONAL_ORGANIZATIONS, a boolean
+	WebhookPrivate   string // ORGKIT_WEBHOOK_ALLOW_PRIVATE, a boolean
 	Dev              bool
 }
 
@@ -89,6 +90,7 @@ func (c *config) settings() []setting {
 		{"invite-url", "ORGKIT_INVITE_URL", "http://127.0.0.1:8080/v1/invitations/{token}", "invitation link template; {token} is replaced", &c.InviteURL},
 		{"access-cache-ttl", "ORGKIT_ACCESS_CACHE_TTL", "2s", "how long a replica may act on a caller's roles or an organization's status another replica changed (0: no access cache)", &c.AccessCacheTTL},
 		{"personal-organizations", "ORGKIT_PERSONAL_ORGANIZATIONS", "false", "give a user who signs in belonging to no organization one of their own, once", &c.PersonalOrgs},
+		{"webhook-allow-private", "ORGKIT_WEBHOOK_ALLOW_PRIVATE", "false", "deliver webhooks over plain http and to private, loopback and link-local addresses (development and tests; serve --dev sets it)", &c.WebhookPrivate},
 		{"debug-addr", "ORGKIT_DEBUG_ADDR", "", "loopback address of a pprof and /debug/vars listener (empty: none)", &c.DebugAddr},
 	}
 }
@@ -162,6 +164,9 @@ func (c *config) validate() error {
 	}
 	if _, err := strconv.ParseBool(c.PersonalOrgs); err != nil {
 		return fmt.Errorf("ORGKIT_PERSONAL_ORGANIZATIONS must be true or false, not %q", c.PersonalOrgs)
+	}
+	if _, err := strconv.ParseBool(c.WebhookPrivate); err != nil {
+		return fmt.Errorf("ORGKIT_WEBHOOK_ALLOW_PRIVATE must be true or false, not %q", c.WebhookPrivate)
 	}
 	if err := loopbackAddr(c.DebugAddr); err != nil {
 		return err

@@ -39,6 +39,7 @@ func enableDevMode(cfg *config, stderr io.Writer) error {
 		cfg.VaultKeys = key
 	}
 	cfg.SuperadminEmails = strings.Join(append(splitList(cfg.SuperadminEmails), devEmail), ",")
+	cfg.WebhookPrivate = "true" // receivers on the developer's machine
 	fmt.Fprintf(stderr, `
 !!! orgkit is running in DEVELOPMENT mode (serve --dev) !!!
 !!! Secrets in %s; %s is a superadmin. Never expose this server. !!!
