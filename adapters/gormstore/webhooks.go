@@ -2,54 +2,43 @@ package gormstore
 
 import (
 	"context"
-	"time"
 
-	"github.com/orgkit/orgkit/domain"
+	"gorm.io/gorm"
+
 	"github.com/orgkit/orgkit/ports"
 )
 
+// webhookRepo stores webhook endpoints (webhookendpoints.go) and their deliveries and
+// attempts (webhookdeliveries.go).
 type webhookRepo repos
 
 var _ ports.WebhookRepo = webhookRepo{}
 
-func (r webhookRepo) CreateEndpoint(ctx context.Context, e domain.WebhookEndpoint) (domain.WebhookEndpoint, error) {
-	return e, errTODO
+// ownedBy scopes q to the endpoints of one owner: an organization, or nil for the
+// platform's (organization_id IS NULL), so that an endpoint of another owner is not found.
+func ownedBy(q *gorm.DB, orgID *int64) *gorm.DB {
+	if orgID == nil {
+		return q.Where("organization_id IS NULL")
+	}
+	return q.Where("organization_id = ?", *orgID)
 }
-func (r webhookRepo) ListEndpoints(ctx context.Context, orgID *int64) ([]domain.WebhookEndpoint, error) {
-	return nil, errTODO
+
+// DeleteOrphanEndpoints removes organization endpoints whose organization is gone once no
+// delivery of theirs is pending; the cascade takes their deliveries and attempts.
+func (r webhookRepo) DeleteOrphanEndpoints(ctx context.Context) (int, error) {
+	res := r.db.WithContext(ctx).Exec(`DELETE FROM orgkit_webhook_endpoints WHERE organization_id IS NOT NULL
+		AND NOT EXISTS (SELECT 1 FROM orgkit_organizations o WHERE o.id = orgkit_webhook_endpoints.organization_id)
+		AND NOT EXISTS (SELECT 1 FROM orgkit_webhook_deliveries d
+			WHERE d.endpoint_id = orgkit_webhook_endpoints.id AND d.status = 'pending')`)
+	if res.Error != nil {
+		return 0, dbErr("delete orphan webhook endpoints", res.Error)
+	}
+	return int(res.RowsAffected), nil
 }
-func (r webhookRepo) GetEndpoint(ctx context.Context, orgID *int64, id int64) (domain.WebhookEndpoint, error) {
-	return domain.WebhookEndpoint{}, errTODO
+
+// Backlog counts pending deliveries, from the partial index the claim reads.
+func (r webhookRepo) Backlog(ctx context.Context) (int64, error) {
+	var n int64
+	err := r.db.WithContext(ctx).Raw("SELECT count(*) FROM orgkit_webhook_deliveries WHERE status = 'pending'").Scan(&n).Error
+	return n, dbErr("count pending webhook deliveries", err)
 }
-func (r webhookRepo) GetEndpointForUpdate(ctx context.Context, orgID *int64, id int64) (domain.WebhookEndpoint, error) {
-	return domain.WebhookEndpoint{}, errTODO
-}
-func (r webhookRepo) UpdateEndpoint(ctx context.Context, e domain.WebhookEndpoint) (domain.WebhookEndpoint, error) {
-	return e, errTODO
-}
-func (r webhookRepo) DeleteEndpoint(ctx context.Context, orgID *int64, id int64) error {
-	return errTODO
-}
-func (r webhookRepo) Subscribers(ctx context.Context, orgID *int64) ([]domain.WebhookEndpoint, error) {
-	return nil, nil
-}
-func (r webhookRepo) AddDeliveries(ctx context.Context, ev domain.Event, endpointIDs []int64, due time.Time) error {
-	return errTODO
-}
-func (r webhookRepo) ClaimDue(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.WebhookDelivery, error) {
-	return nil, nil
-}
-func (r webhookRepo) RecordAttempt(ctx context.Context, d domain.WebhookDelivery, a domain.WebhookAttempt) error {
-	return errTODO
-}
-func (r webhookRepo) ListDeliveries(ctx context.Context, endpointID int64, q domain.DeliveryQuery) (domain.Page[domain.WebhookDelivery], error) {
-	return domain.Page[domain.WebhookDelivery]{}, errTODO
-}
-func (r webhookRepo) GetDelivery(ctx context.Context, endpointID, id int64) (domain.WebhookDelivery, error) {
-	return domain.WebhookDelivery{}, errTODO
-}
-func (r webhookRepo) Retry(ctx context.Context, endpointID, id int64, now time.Time) error {
-	return errTODO
-}
-func (r webhookRepo) DeleteOrphanEndpoints(ctx context.Context) (int, error) { return 0, nil }
-func (r webhookRepo) Backlog(ctx context.Context) (int64, error)             { return 0, nil }

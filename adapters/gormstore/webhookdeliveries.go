@@ -1,0 +1,222 @@
+package gormstore
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/orgkit/orgkit/domain"
+)
+
+type webhookDeliveryRow struct {
+	ID             int64 `gorm:"primaryKey"`
+	EndpointID     int64
+	EventID        int64
+	OrganizationID *int64
+	Status         string
+	Attempts       int
+	NextAttemptAt  *time.Time // NULL once delivered or failed
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+func (webhookDeliveryRow) TableName() string { return "orgkit_webhook_deliveries" }
+
+func (r webhookDeliveryRow) toDomain() domain.WebhookDelivery {
+	d := domain.WebhookDelivery{ID: r.ID, EndpointID: r.EndpointID, EventID: r.EventID, OrganizationID: r.OrganizationID,
+		Status: domain.WebhookDeliveryStatus(r.Status), Attempts: r.Attempts, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	if r.NextAttemptAt != nil {
+		d.NextAttemptAt = r.NextAttemptAt.UTC()
+	}
+	return d
+}
+
+type webhookAttemptRow struct {
+	ID         int64 `gorm:"primaryKey"`
+	DeliveryID int64
+	StatusCode int
+	LatencyUS  int64 `gorm:"column:latency_us"`
+	Response   string
+	Error      string
+	CreatedAt  time.Time
+}
+
+func (webhookAttemptRow) TableName() string { return "orgkit_webhook_attempts" }
+
+func attemptToRow(a domain.WebhookAttempt) webhookAttemptRow {
+	return webhookAttemptRow{ID: a.ID, DeliveryID: a.DeliveryID, StatusCode: a.StatusCode, LatencyUS: a.Latency.Microseconds(),
+		Response: storableText(a.Response), Error: storableText(a.Error), CreatedAt: storedTime(a.CreatedAt)}
+}
+
+func (r webhookAttemptRow) toDomain() domain.WebhookAttempt {
+	return domain.WebhookAttempt{ID: r.ID, DeliveryID: r.DeliveryID, StatusCode: r.StatusCode,
+		Latency: time.Duration(r.LatencyUS) * time.Microsecond, Response: r.Response, Error: r.Error, CreatedAt: r.CreatedAt.UTC()}
+}
+
+// storableText is s as a TEXT column takes it on both databases: a receiver may answer
+// anything, but Postgres refuses NUL bytes and invalid UTF-8 (which becomes U+FFFD).
+func storableText(s string) string {
+	return strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
+}
+
+// AddDeliveries inserts one pending delivery for each endpoint that still exists. An endpoint
+// deleted meanwhile (after the caller read Subscribers) is skipped instead of failing the
+// change that raised the event: on Postgres the endpoints are locked FOR KEY SHARE first, so
+// a delete that commits before the insert is seen and one that has not waits.
+func (r webhookRepo) AddDeliveries(ctx context.Context, ev domain.Event, endpointIDs []int64, due time.Time) error {
+	if len(endpointIDs) == 0 {
+		return nil
+	}
+	lock := ""
+	if r.dialect == Postgres {
+		lock = " FOR KEY SHARE"
+	}
+	created := storedTime(ev.CreatedAt)
+	err := r.db.WithContext(ctx).Exec(`WITH e AS (SELECT id FROM orgkit_webhook_endpoints WHERE id IN ?`+lock+`)
+		INSERT INTO orgkit_webhook_deliveries (endpoint_id, event_id, organization_id, status, attempts, next_attempt_at, created_at, updated_at)
+		SELECT e.id, ?, ?, 'pending', 0, ?, ?, ? FROM e ORDER BY e.id`,
+		endpointIDs, ev.ID, ev.OrganizationID, storedTime(due), created, created).Error
+	return dbErr("insert webhook deliveries", err)
+}
+
+// ClaimDue leases, in one statement, the due pending deliveries of enabled endpoints that
+// are the oldest pending one (by event) of their endpoint and organization. A leased
+// delivery stays pending, so it blocks the newer ones of its pair until RecordAttempt
+// finishes it: that keeps each pair in order across replicas. On Postgres SKIP LOCKED lets
+// concurrent claims pass each other's rows (a row leased meanwhile is re-checked and is no
+// longer due); SQLite has one writer at a time.
+func (r webhookRepo) ClaimDue(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.WebhookDelivery, error) {
+	lock := ""
+	if r.dialect == Postgres {
+		lock = " FOR UPDATE OF d SKIP LOCKED"
+	}
+	var rows []webhookDeliveryRow
+	err := r.db.WithContext(ctx).Raw(`UPDATE orgkit_webhook_deliveries SET next_attempt_at = ? WHERE id IN (
+		SELECT d.id FROM orgkit_webhook_deliveries d JOIN orgkit_webhook_endpoints e ON e.id = d.endpoint_id
+		WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND NOT e.disabled
+		AND NOT EXISTS (SELECT 1 FROM orgkit_webhook_deliveries p WHERE p.status = 'pending'
+			AND p.endpoint_id = d.endpoint_id AND COALESCE(p.organization_id, 0) = COALESCE(d.organization_id, 0)
+			AND p.event_id < d.event_id)
+		ORDER BY d.next_attempt_at, d.id LIMIT ?`+lock+`) RETURNING *`, storedTime(leaseUntil), storedTime(now), limit).Scan(&rows).Error
+	if err != nil {
+		return nil, dbErr("claim due webhook deliveries", err)
+	}
+	slices.SortFunc(rows, func(a, b webhookDeliveryRow) int {
+		return cmp.Or(cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.ID, b.ID))
+	})
+	return r.withDetails(ctx, rows, false)
+}
+
+// RecordAttempt writes the attempt and the delivery's new state together. Errors:
+// webhook_delivery_not_found when the delivery is gone (its endpoint was deleted).
+func (r webhookRepo) RecordAttempt(ctx context.Context, d domain.WebhookDelivery, a domain.WebhookAttempt) error {
+	a.DeliveryID = d.ID
+	attempt := attemptToRow(a)
+	attempt.ID = 0
+	// A savepoint when the caller is in a transaction already.
+	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		res := tx.Exec("UPDATE orgkit_webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
+			string(d.Status), d.Attempts, nextAttempt(storedTime(d.NextAttemptAt)), storedTime(d.UpdatedAt), d.ID)
+		if res.Error != nil {
+			return dbErr("update webhook delivery", res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return domain.ErrWebhookDeliveryNotFound
+		}
+		return dbErr("insert webhook attempt", tx.Create(&attempt).Error)
+	})
+	return dbErr("record webhook attempt", err)
+}
+
+func (r webhookRepo) ListDeliveries(ctx context.Context, endpointID int64, q domain.DeliveryQuery) (domain.Page[domain.WebhookDelivery], error) {
+	page := domain.Page[domain.WebhookDelivery]{Page: q.Page, PageSize: q.PageSize, Items: []domain.WebhookDelivery{}}
+	f := r.db.WithContext(ctx).Table("orgkit_webhook_deliveries").Where("endpoint_id = ?", endpointID)
+	if q.Status != "" {
+		f = f.Where("status = ?", string(q.Status))
+	}
+	if err := f.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
+		return page, dbErr("count webhook deliveries", err)
+	}
+	var rows []webhookDeliveryRow
+	if err := f.Order("id DESC").Limit(q.PageSize).Offset(q.Offset()).Find(&rows).Error; err != nil {
+		return page, dbErr("list webhook deliveries", err)
+	}
+	items, err := r.withDetails(ctx, rows, true)
+	if err != nil {
+		return page, err
+	}
+	page.Items = items
+	return page, nil
+}
+
+func (r webhookRepo) GetDelivery(ctx context.Context, endpointID, id int64) (domain.WebhookDelivery, error) {
+	var row webhookDeliveryRow
+	if err := r.db.WithContext(ctx).Where("endpoint_id = ? AND id = ?", endpointID, id).Take(&row).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return domain.WebhookDelivery{}, domain.ErrWebhookDeliveryNotFound
+		}
+		return domain.WebhookDelivery{}, dbErr("select webhook delivery", err)
+	}
+	out, err := r.withDetails(ctx, []webhookDeliveryRow{row}, true)
+	if err != nil {
+		return domain.WebhookDelivery{}, err
+	}
+	return out[0], nil
+}
+
+// withDetails converts rows, in their order, with each one's Event and, when attempts is
+// set, its AttemptLog oldest first: one query for all the events, one for all the attempts.
+func (r webhookRepo) withDetails(ctx context.Context, rows []webhookDeliveryRow, attempts bool) ([]domain.WebhookDelivery, error) {
+	out := make([]domain.WebhookDelivery, 0, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids, eventIDs := make([]int64, 0, len(rows)), make([]int64, 0, len(rows))
+	for _, row := range rows {
+		ids, eventIDs = append(ids, row.ID), append(eventIDs, row.EventID)
+	}
+	events, err := eventsByID(ctx, r.db, eventIDs)
+	if err != nil {
+		return nil, err
+	}
+	logs := map[int64][]domain.WebhookAttempt{}
+	if attempts {
+		var arows []webhookAttemptRow
+		if err := r.db.WithContext(ctx).Where("delivery_id IN ?", ids).Order("id").Find(&arows).Error; err != nil {
+			return nil, dbErr("select webhook attempts", err)
+		}
+		for _, a := range arows {
+			logs[a.DeliveryID] = append(logs[a.DeliveryID], a.toDomain())
+		}
+	}
+	for _, row := range rows {
+		d := row.toDomain()
+		d.Event = events[row.EventID]
+		if attempts {
+			d.AttemptLog = logs[row.ID]
+			if d.AttemptLog == nil {
+				d.AttemptLog = []domain.WebhookAttempt{}
+			}
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func (r webhookRepo) Retry(ctx context.Context, endpointID, id int64, now time.Time) error {
+	at := storedTime(now)
+	res := r.db.WithContext(ctx).Exec("UPDATE orgkit_webhook_deliveries SET status = ?, next_attempt_at = ?, updated_at = ? WHERE endpoint_id = ? AND id = ?",
+		string(domain.DeliveryPending), at, at, endpointID, id)
+	if res.Error != nil {
+		return dbErr("retry webhook delivery", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return domain.ErrWebhookDeliveryNotFound
+	}
+	return nil
+}
