@@ -101,6 +101,9 @@ func (s *Service) attempt(ctx context.Context, d domain.WebhookDelivery) (bool, 
 		d.Status, d.NextAttemptAt = domain.DeliveryFailed, time.Time{}
 	}
 	if err := s.uow.Webhooks().RecordAttempt(ctx, d, a); err != nil {
+		if domain.CodeOf(err) == domain.CodeWebhookDeliveryNotFound {
+			return false, nil // its endpoint was deleted meanwhile
+		}
 		return false, err
 	}
 	if !a.Succeeded() {

@@ -44,8 +44,8 @@ const (
 	ActionMemberManage  Action = "member.manage"
 	ActionInviteManage  Action = "invite.manage"
 	ActionStatsRead     Action = "stats.read"
-	ActionEventRead     Action = "event.read"
-	ActionEventReadAll  Action = "event.read_all"
+	ActionEventRead     Action = "event_stream.read"
+	ActionEventReadAll  Action = "event_stream.read_all"
 	ActionWebhookManage Action = "webhook.manage"
 	// ActionWebhookManageAll is managing the platform's endpoints, which receive every event.
 	ActionWebhookManageAll Action = "webhook.manage_all"

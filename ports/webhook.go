@@ -51,7 +51,8 @@ type WebhookRepo interface {
 	// in order.
 	ClaimDue(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.WebhookDelivery, error)
 	// RecordAttempt inserts a (its DeliveryID is d.ID) and writes d's status, attempts,
-	// next attempt (zero: none) and updated_at.
+	// next attempt (zero: none) and updated_at. Errors: webhook_delivery_not_found (its
+	// endpoint was deleted meanwhile).
 	RecordAttempt(ctx context.Context, d domain.WebhookDelivery, a domain.WebhookAttempt) error
 	// ListDeliveries returns one page of the endpoint's deliveries matching q, newest first,
 	// each with its Event and AttemptLog.
