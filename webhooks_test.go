@@ -445,3 +445,31 @@ func TestKit_WebhookEndpointsRefusePrivateTargets(t *testing.T) {
 		}
 	}
 }
+
+// After a vault key rotation (`orgkit vault rotate`) the old key can go: webhook signing
+// secrets are re-sealed with the new one and deliveries still verify.
+func TestKit_VaultRotationResealsWebhookSecrets(t *testing.T) {
+	url := gormtest.URL(t, gormstore.SQLite)
+	k, p, org := webhookKit(t, url)
+	ctx := context.Background()
+	rc := newReceiver(t)
+	_, whsec := endpoint(t, k, p, org.ID, rc.srv.URL, "organization.updated")
+	newKey := "k2:" + base64.StdEncoding.EncodeToString([]byte("fedcba9876543210fedcba9876543210"))
+	kitWith := func(keys string) *orgkit.Kit {
+		k, err := orgkit.New(ctx, orgkit.Config{DB: poolAt(t, url), Auth: orgkit.AuthConfig{HS256Secret: secret},
+			VaultKeys: keys, Webhooks: orgkit.WebhooksConfig{AllowPrivate: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if n, err := kitWith(newKey+","+vaultKeys).Service().RotateVault(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("re-sealed %d: %v", n, err)
+	}
+	only := kitWith(newKey)
+	run(t, only)
+	if _, err := only.Service().UpdateOrganization(ctx, p, org.ID, domain.OrganizationPatch{Name: domain.Some("Acme 2")}); err != nil {
+		t.Fatal(err)
+	}
+	verify(t, rc.waitFor(t, 1)[0], whsec)
+}

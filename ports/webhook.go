@@ -26,6 +26,9 @@ type WebhookRepo interface {
 	CreateEndpoint(ctx context.Context, e domain.WebhookEndpoint) (domain.WebhookEndpoint, error)
 	// ListEndpoints returns the owner's endpoints in id order.
 	ListEndpoints(ctx context.Context, orgID *int64) ([]domain.WebhookEndpoint, error)
+	// EndpointsAfter returns up to limit endpoints of every owner with ID > afterID, in id
+	// order (re-sealing their secrets after a vault key rotation).
+	EndpointsAfter(ctx context.Context, afterID int64, limit int) ([]domain.WebhookEndpoint, error)
 	// GetEndpoint returns one endpoint of the owner. Errors: webhook_endpoint_not_found.
 	GetEndpoint(ctx context.Context, orgID *int64, id int64) (domain.WebhookEndpoint, error)
 	// GetEndpointForUpdate is GetEndpoint that also locks the row until the transaction ends
