@@ -7,14 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/orgkit/orgkit"
@@ -472,4 +475,17 @@ func TestKit_VaultRotationResealsWebhookSecrets(t *testing.T) {
 		t.Fatal(err)
 	}
 	verify(t, rc.waitFor(t, 1)[0], whsec)
+}
+
+// A host's service sends its organizations' changes to webhook endpoints: the endpoints'
+// secrets are sealed by VaultKeys, and Run delivers.
+func ExampleWebhooksConfig() {
+	ctx := context.Background()
+	k, err := orgkit.New(ctx, orgkit.Config{DB: hostPool(), VaultKeys: os.Getenv("ORGKIT_VAULT_KEYS"),
+		Webhooks: orgkit.WebhooksConfig{Timeout: 5 * time.Second}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	k.Register(gin.Default())      // …/webhook-endpoints, …/events
+	go func() { _ = k.Run(ctx) }() // delivers as each change commits, retries every WebhookPollEvery
 }
