@@ -152,7 +152,9 @@ func (s *Service) signingSecrets(ep domain.WebhookEndpoint, now time.Time) ([]st
 // endpointOutcome keeps when the endpoint started failing, and disables it once it failed
 // for domain.WebhookDisableAfter; its owners see why in disabled_reason and the audit log.
 func (s *Service) endpointOutcome(ctx context.Context, seen domain.WebhookEndpoint, a domain.WebhookAttempt) error {
-	if a.Succeeded() == (seen.FailingSince == nil) {
+	switch failing := seen.FailingSince; {
+	case a.Succeeded() && failing == nil,
+		!a.Succeeded() && failing != nil && s.clock.Now().Sub(*failing) < domain.WebhookDisableAfter:
 		return nil // no change: the common case reads nothing more
 	}
 	return s.do(ctx, func(tx ports.Repos) error {
