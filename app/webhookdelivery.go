@@ -35,8 +35,8 @@ func (s *Service) webhooksAdded() {
 // organization and in event order, and returns how many receivers took theirs. Replicas
 // running it at once never send one delivery twice at the same time.
 func (s *Service) DeliverWebhooks(ctx context.Context) (int, error) {
-	if s.sender == nil {
-		return 0, nil
+	if s.sender == nil || s.sealer == nil {
+		return 0, nil // nothing could be signed: leave the queue to a replica that can
 	}
 	delivered := 0
 	for {
@@ -80,11 +80,14 @@ func (s *Service) attempt(ctx context.Context, d domain.WebhookDelivery) (bool, 
 	now := s.clock.Now()
 	a := domain.WebhookAttempt{DeliveryID: d.ID, CreatedAt: now}
 	secrets, err := s.signingSecrets(ep, now)
-	if err == nil {
-		var res ports.WebhookResponse
-		res, err = s.sender.Send(ctx, ports.WebhookRequest{URL: ep.URL, MsgID: d.Event.PublicID, Timestamp: now, Body: d.Event.Payload, Secrets: secrets})
-		a.StatusCode, a.Latency, a.Response = res.StatusCode, res.Latency, keptResponse(res.Body)
+	if err != nil {
+		// This replica's vault lacks the key: not the receiver's failure. The lease runs out
+		// and a replica with the key (or this one, fixed) sends it.
+		s.log.ErrorContext(ctx, "webhook delivery skipped: cannot open the signing secret", slog.Int64("endpoint_id", ep.ID), slog.Any("error", err))
+		return false, nil
 	}
+	res, err := s.sender.Send(ctx, ports.WebhookRequest{URL: ep.URL, MsgID: d.Event.PublicID, Timestamp: now, Body: d.Event.Payload, Secrets: secrets})
+	a.StatusCode, a.Latency, a.Response = res.StatusCode, res.Latency, keptResponse(res.Body)
 	if err != nil {
 		a.Error = truncateText(err.Error(), domain.WebhookResponseKept)
 	} else if !a.Succeeded() {
@@ -110,7 +113,7 @@ func (s *Service) attempt(ctx context.Context, d domain.WebhookDelivery) (bool, 
 		s.log.WarnContext(ctx, "webhook delivery failed", slog.Int64("endpoint_id", ep.ID), slog.String("event", d.Event.PublicID),
 			slog.Int("attempts", d.Attempts), slog.Bool("given_up", d.Status == domain.DeliveryFailed), slog.String("error", a.Error))
 	}
-	return a.Succeeded(), s.endpointOutcome(ctx, ep, a)
+	return a.Succeeded(), s.endpointOutcome(ctx, ep, d, a)
 }
 
 // deliveryEndpoint finds the enabled endpoint of a claimed delivery among those its event
@@ -151,7 +154,7 @@ func (s *Service) signingSecrets(ep domain.WebhookEndpoint, now time.Time) ([]st
 
 // endpointOutcome keeps when the endpoint started failing, and disables it once it failed
 // for domain.WebhookDisableAfter; its owners see why in disabled_reason and the audit log.
-func (s *Service) endpointOutcome(ctx context.Context, seen domain.WebhookEndpoint, a domain.WebhookAttempt) error {
+func (s *Service) endpointOutcome(ctx context.Context, seen domain.WebhookEndpoint, d domain.WebhookDelivery, a domain.WebhookAttempt) error {
 	switch failing := seen.FailingSince; {
 	case a.Succeeded() && failing == nil,
 		!a.Succeeded() && failing != nil && s.clock.Now().Sub(*failing) < domain.WebhookDisableAfter:
@@ -171,7 +174,9 @@ func (s *Service) endpointOutcome(ctx context.Context, seen domain.WebhookEndpoi
 			ep.FailingSince = nil
 		case ep.FailingSince == nil:
 			ep.FailingSince = &now
-		case now.Sub(*ep.FailingSince) >= domain.WebhookDisableAfter && !ep.Disabled:
+		// Failing since long ago is not enough: after a quiet spell the first failure would
+		// disable at once. This delivery must have failed its retries for hours, too.
+		case now.Sub(*ep.FailingSince) >= domain.WebhookDisableAfter && d.Attempts >= domain.WebhookDisableAttempts && !ep.Disabled:
 			ep.Disabled = true
 			ep.DisabledReason = fmt.Sprintf("every delivery failed since %s; the last attempt: %s",
 				ep.FailingSince.UTC().Format(time.RFC3339), a.Error)

@@ -82,7 +82,7 @@ func TestDeliverWebhooks_DisablesAnEndpointFailingForThreeDays(t *testing.T) {
 	d := newDeps(t, app.Config{}, withSender(sender))
 	since := now.Add(-domain.WebhookDisableAfter)
 	ep := domain.WebhookEndpoint{ID: 7, OrganizationID: &org.ID, URL: "https://hooks.example.com/", Secret: []byte("sealed"), FailingSince: &since}
-	del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending, Attempts: 2,
+	del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending, Attempts: domain.WebhookDisableAttempts - 1,
 		Event: domain.Event{PublicID: "evt_1", Payload: []byte(`{}`)}}
 	oneDue(d, del, ep)
 	failing(sender)
@@ -131,5 +131,24 @@ func TestDeliverWebhooks_SuccessClearsFailingSince(t *testing.T) {
 	})
 	if n, err := d.svc.DeliverWebhooks(context.Background()); n != 1 || err != nil {
 		t.Fatalf("%d %v", n, err)
+	}
+}
+
+// An endpoint whose last failures were long ago is not disabled by the first failure after a
+// quiet spell: the failing delivery must have failed its retries for hours too.
+func TestDeliverWebhooks_OneFailureAfterAQuietSpellDisablesNothing(t *testing.T) {
+	sender := mocks.NewMockWebhookSender(gomock.NewController(t))
+	d := newDeps(t, app.Config{}, withSender(sender))
+	since := now.Add(-5 * 24 * time.Hour)
+	ep := domain.WebhookEndpoint{ID: 7, OrganizationID: &org.ID, URL: "https://hooks.example.com/", Secret: []byte("sealed"), FailingSince: &since}
+	del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending,
+		Event: domain.Event{PublicID: "evt_1", Payload: []byte(`{}`)}}
+	oneDue(d, del, ep)
+	failing(sender)
+	d.store.hooks.EXPECT().RecordAttempt(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
+	d.tx.hooks.EXPECT().GetEndpointForUpdate(gomock.Any(), &org.ID, int64(7)).Return(ep, nil)
+	// No UpdateEndpoint and no audit record are expected.
+	if _, err := d.svc.DeliverWebhooks(context.Background()); err != nil {
+		t.Fatal(err)
 	}
 }

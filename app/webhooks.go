@@ -120,12 +120,16 @@ func (s *Service) DeleteWebhookEndpoint(ctx context.Context, p domain.Principal,
 		if err != nil {
 			return err
 		}
-		if err := tx.Webhooks().DeleteEndpoint(ctx, owner(orgID), id); err != nil {
-			return err
-		}
+		// Recorded first: every writer takes the organization's audit chain before an
+		// endpoint's row (a change queuing deliveries locks the endpoint after the chain), so
+		// deleting in the other order deadlocks with them. The delivery of this very event to
+		// the endpoint goes with it.
 		e := webhookEvent(ep, domain.AuditWebhookEndpointDeleted, nil)
 		e.data = ep
-		return s.record(ctx, tx, &p, e)
+		if err := s.record(ctx, tx, &p, e); err != nil {
+			return err
+		}
+		return tx.Webhooks().DeleteEndpoint(ctx, owner(orgID), id)
 	}))
 }
 

@@ -16,8 +16,11 @@ const (
 	WebhookMaxEventTypes  = 64
 	// WebhookSecretOverlap is how long a rotated-out secret keeps signing next to the new one.
 	WebhookSecretOverlap = 24 * time.Hour
-	// WebhookDisableAfter is how long an endpoint fails every delivery before it is disabled.
-	WebhookDisableAfter = 72 * time.Hour
+	// WebhookDisableAfter is how long an endpoint fails every delivery before it is disabled,
+	// once the delivery failing now has failed WebhookDisableAttempts times (about 2.5 hours
+	// of retries): a single failure after a quiet spell disables nothing.
+	WebhookDisableAfter    = 72 * time.Hour
+	WebhookDisableAttempts = 5
 	// WebhookAttemptTimeout bounds one delivery attempt.
 	WebhookAttemptTimeout = 10 * time.Second
 	// WebhookResponseMax is how much of a receiver's answer is read; WebhookResponseKept how
@@ -221,6 +224,11 @@ var nonPublicPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("fd00:ec2::/32"),   // AWS metadata over IPv6 (inside ULA too)
 	netip.MustParsePrefix("192.88.99.0/24"),  // 6to4 relay anycast
 	netip.MustParsePrefix("198.51.100.0/24"), // documentation
+	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
+	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible: an IPv4 address inside
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated: an IPv4 address inside
 }
 
 func truncateRunes(s string, n int) string {
