@@ -489,3 +489,19 @@ func ExampleWebhooksConfig() {
 	k.Register(gin.Default())      // …/webhook-endpoints, …/events
 	go func() { _ = k.Run(ctx) }() // delivers as each change commits, retries every WebhookPollEvery
 }
+
+// An owner has at most domain.WebhookMaxEndpoints endpoints: each change fans out to all.
+func TestKit_WebhookEndpointsAreBounded(t *testing.T) {
+	k, p, org := webhookKit(t, gormtest.URL(t, gormstore.SQLite))
+	url := "https://hooks.example.com/"
+	for range domain.WebhookMaxEndpoints {
+		endpoint(t, k, p, org.ID, url)
+	}
+	_, _, err := k.Service().CreateWebhookEndpoint(context.Background(), p, org.ID, domain.WebhookEndpointInput{URL: &url})
+	if domain.CodeOf(err) != domain.CodeValidation {
+		t.Fatalf("endpoint %d: %v", domain.WebhookMaxEndpoints+1, err)
+	}
+	if _, _, err := k.Service().CreateWebhookEndpoint(context.Background(), p, 0, domain.WebhookEndpointInput{URL: &url}); err != nil {
+		t.Fatalf("the platform's own bound is separate: %v", err)
+	}
+}

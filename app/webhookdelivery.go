@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -14,11 +15,17 @@ import (
 )
 
 const (
-	webhookBatch = 16
+	// webhookWorkers deliver side by side, each claiming its next delivery as soon as it is
+	// done with one, so a slow receiver holds up one worker, never the others' receivers.
+	webhookWorkers = 8
 	// webhookLease is how long a claimed delivery stays with the replica that claimed it:
-	// well over one attempt's timeout, since a batch's attempts run side by side.
+	// well over one attempt's timeout (MaxWebhookTimeout).
 	webhookLease = time.Minute
 )
+
+// MaxWebhookTimeout bounds WebhooksConfig.Timeout: an attempt must end well within its
+// lease, or another replica would send the delivery again meanwhile.
+const MaxWebhookTimeout = 30 * time.Second
 
 // WebhooksReady receives a value after a transaction that raised events committed, so the
 // deliverer (Kit.Run) sends at once rather than on its next poll.
@@ -38,36 +45,43 @@ func (s *Service) DeliverWebhooks(ctx context.Context) (int, error) {
 	if s.sender == nil || s.sealer == nil {
 		return 0, nil // nothing could be signed: leave the queue to a replica that can
 	}
+	var mu sync.Mutex
+	delivered, errs := 0, []error{}
+	var wg sync.WaitGroup
+	for range webhookWorkers {
+		wg.Go(func() {
+			n, err := s.deliverNext(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			delivered += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	return delivered, wrap("deliver webhooks", errors.Join(errs...))
+}
+
+// deliverNext claims and sends one delivery after another until none is due. Each claimed
+// delivery heads its own endpoint and organization, so workers never break an order.
+func (s *Service) deliverNext(ctx context.Context) (int, error) {
 	delivered := 0
-	for {
+	for ctx.Err() == nil {
 		now := s.clock.Now()
-		batch, err := s.uow.Webhooks().ClaimDue(ctx, now, now.Add(webhookLease), webhookBatch)
-		if err != nil || len(batch) == 0 {
-			return delivered, wrap("deliver webhooks", err)
+		claimed, err := s.uow.Webhooks().ClaimDue(ctx, now, now.Add(webhookLease), 1)
+		if err != nil || len(claimed) == 0 {
+			return delivered, err
 		}
-		// Each claimed delivery heads its own endpoint and organization, so they may go out
-		// side by side without breaking any order.
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		var firstErr error
-		for _, d := range batch {
-			wg.Go(func() {
-				ok, err := s.attempt(ctx, d)
-				mu.Lock()
-				defer mu.Unlock()
-				if ok {
-					delivered++
-				}
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-			})
+		ok, err := s.attempt(ctx, claimed[0])
+		if err != nil {
+			return delivered, err
 		}
-		wg.Wait()
-		if firstErr != nil {
-			return delivered, wrap("deliver webhooks", firstErr)
+		if ok {
+			delivered++
 		}
 	}
+	return delivered, nil
 }
 
 // attempt sends one delivery and records the outcome; it reports whether the receiver took

@@ -22,8 +22,8 @@ func withSender(s *mocks.MockWebhookSender) func(*app.Deps, deps) {
 // oneDue makes the store hand out delivery d once, for endpoint ep.
 func oneDue(d deps, del domain.WebhookDelivery, ep domain.WebhookEndpoint) {
 	gomock.InOrder(
-		d.store.hooks.EXPECT().ClaimDue(gomock.Any(), now, now.Add(time.Minute), gomock.Any()).Return([]domain.WebhookDelivery{del}, nil),
-		d.store.hooks.EXPECT().ClaimDue(gomock.Any(), now, now.Add(time.Minute), gomock.Any()).Return(nil, nil),
+		d.store.hooks.EXPECT().ClaimDue(gomock.Any(), now, now.Add(time.Minute), 1).Return([]domain.WebhookDelivery{del}, nil),
+		d.store.hooks.EXPECT().ClaimDue(gomock.Any(), now, now.Add(time.Minute), 1).Return(nil, nil).AnyTimes(),
 	)
 	d.store.hooks.EXPECT().Subscribers(gomock.Any(), del.OrganizationID).Return([]domain.WebhookEndpoint{ep}, nil)
 	d.sealer.EXPECT().Open(ep.Secret, domain.WebhookSecretAAD(ep.ID)).Return([]byte("whsec_c2VjcmV0"), nil)

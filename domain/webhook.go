@@ -14,6 +14,8 @@ import (
 const (
 	WebhookDescriptionMax = 500
 	WebhookMaxEventTypes  = 64
+	// WebhookMaxEndpoints bounds an owner's endpoints: each change fans out to every one.
+	WebhookMaxEndpoints = 20
 	// WebhookSecretOverlap is how long a rotated-out secret keeps signing next to the new one.
 	WebhookSecretOverlap = 24 * time.Hour
 	// WebhookDisableAfter is how long an endpoint fails every delivery before it is disabled,
