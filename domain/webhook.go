@@ -86,10 +86,13 @@ type WebhookDelivery struct {
 	Status         WebhookDeliveryStatus
 	Attempts       int
 	NextAttemptAt  time.Time // zero once delivered or failed
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Event          Event            // filled by ClaimDue, GetDelivery and ListDeliveries
-	AttemptLog     []WebhookAttempt // filled by GetDelivery and ListDeliveries, oldest first
+	// LeaseUntil is the lease a claim holds (set by ClaimDue): the attempt is recorded only
+	// while the delivery still holds it, so a late attempt never overwrites a newer one.
+	LeaseUntil time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Event      Event            // filled by ClaimDue, GetDelivery and ListDeliveries
+	AttemptLog []WebhookAttempt // filled by GetDelivery and ListDeliveries, oldest first
 }
 
 // WebhookAttempt is one try of a delivery.
