@@ -106,7 +106,7 @@ type WebhooksConfig struct {
 	// when an endpoint is saved and again after DNS resolution at every delivery
 	// (ORGKIT_WEBHOOK_ALLOW_PRIVATE; for development and tests only).
 	AllowPrivate bool
-	// Timeout bounds one delivery attempt; 0: 10 seconds.
+	// Timeout bounds one delivery attempt; 0: 10 seconds; at most app.MaxWebhookTimeout.
 	Timeout time.Duration
 }
 
@@ -256,6 +256,9 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 		return nil, fmt.Errorf("orgkit: Config.PublicURL: %w", err)
 	}
 	deps.Blobs = blobsOf(cfg)
+	if cfg.Webhooks.Timeout < 0 || cfg.Webhooks.Timeout > app.MaxWebhookTimeout {
+		return nil, fmt.Errorf("orgkit: Config.Webhooks.Timeout must be between 0 (10s) and %s", app.MaxWebhookTimeout)
+	}
 	deps.Webhooks = webhook.New(webhook.Config{AllowPrivate: cfg.Webhooks.AllowPrivate, Timeout: cfg.Webhooks.Timeout})
 	// deps.Render = httpapi.Renderer{} // RENDER-PENDING: lands with h-http
 	if cfg.Redis != nil {

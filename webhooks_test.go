@@ -7,14 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/gin-gonic/gin"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 
 	"github.com/orgkit/orgkit"
@@ -443,5 +446,62 @@ func TestKit_WebhookEndpointsRefusePrivateTargets(t *testing.T) {
 		if !errors.As(err, &de) || de.Code != domain.CodeValidation || len(de.Details) != 1 || de.Details[0].Field != "url" {
 			t.Errorf("%s: %v", url, err)
 		}
+	}
+}
+
+// After a vault key rotation (`orgkit vault rotate`) the old key can go: webhook signing
+// secrets are re-sealed with the new one and deliveries still verify.
+func TestKit_VaultRotationResealsWebhookSecrets(t *testing.T) {
+	url := gormtest.URL(t, gormstore.SQLite)
+	k, p, org := webhookKit(t, url)
+	ctx := context.Background()
+	rc := newReceiver(t)
+	_, whsec := endpoint(t, k, p, org.ID, rc.srv.URL, "organization.updated")
+	newKey := "k2:" + base64.StdEncoding.EncodeToString([]byte("fedcba9876543210fedcba9876543210"))
+	kitWith := func(keys string) *orgkit.Kit {
+		k, err := orgkit.New(ctx, orgkit.Config{DB: poolAt(t, url), Auth: orgkit.AuthConfig{HS256Secret: secret},
+			VaultKeys: keys, Webhooks: orgkit.WebhooksConfig{AllowPrivate: true}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	if n, err := kitWith(newKey+","+vaultKeys).Service().RotateVault(ctx, 10); err != nil || n != 1 {
+		t.Fatalf("re-sealed %d: %v", n, err)
+	}
+	only := kitWith(newKey)
+	run(t, only)
+	if _, err := only.Service().UpdateOrganization(ctx, p, org.ID, domain.OrganizationPatch{Name: domain.Some("Acme 2")}); err != nil {
+		t.Fatal(err)
+	}
+	verify(t, rc.waitFor(t, 1)[0], whsec)
+}
+
+// A host's service sends its organizations' changes to webhook endpoints: the endpoints'
+// secrets are sealed by VaultKeys, and Run delivers.
+func ExampleWebhooksConfig() {
+	ctx := context.Background()
+	k, err := orgkit.New(ctx, orgkit.Config{DB: hostPool(), VaultKeys: os.Getenv("ORGKIT_VAULT_KEYS"),
+		Webhooks: orgkit.WebhooksConfig{Timeout: 5 * time.Second}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	k.Register(gin.Default())      // …/webhook-endpoints, …/events
+	go func() { _ = k.Run(ctx) }() // delivers as each change commits, retries every WebhookPollEvery
+}
+
+// An owner has at most domain.WebhookMaxEndpoints endpoints: each change fans out to all.
+func TestKit_WebhookEndpointsAreBounded(t *testing.T) {
+	k, p, org := webhookKit(t, gormtest.URL(t, gormstore.SQLite))
+	url := "https://hooks.example.com/"
+	for range domain.WebhookMaxEndpoints {
+		endpoint(t, k, p, org.ID, url)
+	}
+	_, _, err := k.Service().CreateWebhookEndpoint(context.Background(), p, org.ID, domain.WebhookEndpointInput{URL: &url})
+	if domain.CodeOf(err) != domain.CodeValidation {
+		t.Fatalf("endpoint %d: %v", domain.WebhookMaxEndpoints+1, err)
+	}
+	if _, _, err := k.Service().CreateWebhookEndpoint(context.Background(), p, 0, domain.WebhookEndpointInput{URL: &url}); err != nil {
+		t.Fatalf("the platform's own bound is separate: %v", err)
 	}
 }

@@ -173,7 +173,8 @@ func (s *Service) DeleteAPIKey(ctx context.Context, p domain.Principal, orgID, k
 
 // RotateVault re-seals every key not sealed with the active key, batch by batch. Each row is
 // replaced only if unchanged since it was read, so it is safe to re-run after an interruption
-// and alongside the running service. It returns how many keys it re-sealed.
+// and alongside the running service. Webhook signing secrets follow. It returns how many keys
+// and endpoints it re-sealed.
 func (s *Service) RotateVault(ctx context.Context, batch int) (int, error) {
 	if err := s.vault(); err != nil {
 		return 0, err
@@ -202,9 +203,67 @@ func (s *Service) RotateVault(ctx context.Context, batch int) (int, error) {
 			progressed = true
 		}
 		if !progressed {
-			return done, nil
+			n, err := s.resealWebhookSecrets(ctx, batch)
+			return done + n, err
 		}
 	}
+}
+
+// resealWebhookSecrets seals every webhook signing secret (and a rotated-out one still in
+// its overlap) with the active key, so the old vault key can be dropped without breaking
+// deliveries. It returns how many endpoints it re-sealed.
+func (s *Service) resealWebhookSecrets(ctx context.Context, batch int) (int, error) {
+	active, done := s.sealer.ActiveKeyID(), 0
+	var after int64
+	for {
+		eps, err := s.uow.Webhooks().EndpointsAfter(ctx, after, batch)
+		if err != nil || len(eps) == 0 {
+			return done, wrap("rotate webhook secrets", err)
+		}
+		for _, ep := range eps {
+			after = ep.ID
+			if !s.sealedWithOther(ep.Secret, active) && !s.sealedWithOther(ep.PreviousSecret, active) {
+				continue
+			}
+			if err := s.do(ctx, func(tx ports.Repos) error { return s.resealEndpoint(ctx, tx, ep) }); err != nil {
+				return done, wrap("rotate webhook secrets", err)
+			}
+			done++
+		}
+	}
+}
+
+func (s *Service) sealedWithOther(sealed []byte, active string) bool {
+	if len(sealed) == 0 {
+		return false
+	}
+	id, err := s.sealer.KeyID(sealed)
+	return err != nil || id != active
+}
+
+func (s *Service) resealEndpoint(ctx context.Context, tx ports.Repos, seen domain.WebhookEndpoint) error {
+	ep, err := tx.Webhooks().GetEndpointForUpdate(ctx, seen.OrganizationID, seen.ID)
+	if domain.CodeOf(err) == domain.CodeWebhookEndpointNotFound {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	aad := domain.WebhookSecretAAD(ep.ID)
+	for _, sealed := range []*[]byte{&ep.Secret, &ep.PreviousSecret} {
+		if len(*sealed) == 0 {
+			continue
+		}
+		plain, err := s.sealer.Open(*sealed, aad)
+		if err != nil {
+			return fmt.Errorf("webhook endpoint %d: %w", ep.ID, err)
+		}
+		if *sealed, err = s.sealer.Seal(plain, aad); err != nil {
+			return err
+		}
+	}
+	_, err = tx.Webhooks().UpdateEndpoint(ctx, ep)
+	return err
 }
 
 func (s *Service) reseal(ctx context.Context, k domain.APIKey) (bool, error) {

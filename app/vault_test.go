@@ -136,6 +136,7 @@ func TestRotateVault(t *testing.T) {
 		}
 		return true, nil
 	})
+	d.store.hooks.EXPECT().EndpointsAfter(gomock.Any(), int64(0), 100).Return(nil, nil)
 	if n, err := d.svc.RotateVault(context.Background(), 100); n != 1 || err != nil {
 		t.Fatalf("%d %v", n, err)
 	}

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -14,11 +15,17 @@ import (
 )
 
 const (
-	webhookBatch = 16
+	// webhookWorkers deliver side by side, each claiming its next delivery as soon as it is
+	// done with one, so a slow receiver holds up one worker, never the others' receivers.
+	webhookWorkers = 8
 	// webhookLease is how long a claimed delivery stays with the replica that claimed it:
-	// well over one attempt's timeout, since a batch's attempts run side by side.
+	// well over one attempt's timeout (MaxWebhookTimeout).
 	webhookLease = time.Minute
 )
+
+// MaxWebhookTimeout bounds WebhooksConfig.Timeout: an attempt must end well within its
+// lease, or another replica would send the delivery again meanwhile.
+const MaxWebhookTimeout = 30 * time.Second
 
 // WebhooksReady receives a value after a transaction that raised events committed, so the
 // deliverer (Kit.Run) sends at once rather than on its next poll.
@@ -35,39 +42,46 @@ func (s *Service) webhooksAdded() {
 // organization and in event order, and returns how many receivers took theirs. Replicas
 // running it at once never send one delivery twice at the same time.
 func (s *Service) DeliverWebhooks(ctx context.Context) (int, error) {
-	if s.sender == nil {
-		return 0, nil
+	if s.sender == nil || s.sealer == nil {
+		return 0, nil // nothing could be signed: leave the queue to a replica that can
 	}
+	var mu sync.Mutex
+	delivered, errs := 0, []error{}
+	var wg sync.WaitGroup
+	for range webhookWorkers {
+		wg.Go(func() {
+			n, err := s.deliverNext(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			delivered += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+		})
+	}
+	wg.Wait()
+	return delivered, wrap("deliver webhooks", errors.Join(errs...))
+}
+
+// deliverNext claims and sends one delivery after another until none is due. Each claimed
+// delivery heads its own endpoint and organization, so workers never break an order.
+func (s *Service) deliverNext(ctx context.Context) (int, error) {
 	delivered := 0
-	for {
+	for ctx.Err() == nil {
 		now := s.clock.Now()
-		batch, err := s.uow.Webhooks().ClaimDue(ctx, now, now.Add(webhookLease), webhookBatch)
-		if err != nil || len(batch) == 0 {
-			return delivered, wrap("deliver webhooks", err)
+		claimed, err := s.uow.Webhooks().ClaimDue(ctx, now, now.Add(webhookLease), 1)
+		if err != nil || len(claimed) == 0 {
+			return delivered, err
 		}
-		// Each claimed delivery heads its own endpoint and organization, so they may go out
-		// side by side without breaking any order.
-		var mu sync.Mutex
-		var wg sync.WaitGroup
-		var firstErr error
-		for _, d := range batch {
-			wg.Go(func() {
-				ok, err := s.attempt(ctx, d)
-				mu.Lock()
-				defer mu.Unlock()
-				if ok {
-					delivered++
-				}
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-			})
+		ok, err := s.attempt(ctx, claimed[0])
+		if err != nil {
+			return delivered, err
 		}
-		wg.Wait()
-		if firstErr != nil {
-			return delivered, wrap("deliver webhooks", firstErr)
+		if ok {
+			delivered++
 		}
 	}
+	return delivered, nil
 }
 
 // attempt sends one delivery and records the outcome; it reports whether the receiver took
@@ -80,11 +94,14 @@ func (s *Service) attempt(ctx context.Context, d domain.WebhookDelivery) (bool, 
 	now := s.clock.Now()
 	a := domain.WebhookAttempt{DeliveryID: d.ID, CreatedAt: now}
 	secrets, err := s.signingSecrets(ep, now)
-	if err == nil {
-		var res ports.WebhookResponse
-		res, err = s.sender.Send(ctx, ports.WebhookRequest{URL: ep.URL, MsgID: d.Event.PublicID, Timestamp: now, Body: d.Event.Payload, Secrets: secrets})
-		a.StatusCode, a.Latency, a.Response = res.StatusCode, res.Latency, keptResponse(res.Body)
+	if err != nil {
+		// This replica's vault lacks the key: not the receiver's failure. The lease runs out
+		// and a replica with the key (or this one, fixed) sends it.
+		s.log.ErrorContext(ctx, "webhook delivery skipped: cannot open the signing secret", slog.Int64("endpoint_id", ep.ID), slog.Any("error", err))
+		return false, nil
 	}
+	res, err := s.sender.Send(ctx, ports.WebhookRequest{URL: ep.URL, MsgID: d.Event.PublicID, Timestamp: now, Body: d.Event.Payload, Secrets: secrets})
+	a.StatusCode, a.Latency, a.Response = res.StatusCode, res.Latency, keptResponse(res.Body)
 	if err != nil {
 		a.Error = truncateText(err.Error(), domain.WebhookResponseKept)
 	} else if !a.Succeeded() {
@@ -110,7 +127,7 @@ func (s *Service) attempt(ctx context.Context, d domain.WebhookDelivery) (bool, 
 		s.log.WarnContext(ctx, "webhook delivery failed", slog.Int64("endpoint_id", ep.ID), slog.String("event", d.Event.PublicID),
 			slog.Int("attempts", d.Attempts), slog.Bool("given_up", d.Status == domain.DeliveryFailed), slog.String("error", a.Error))
 	}
-	return a.Succeeded(), s.endpointOutcome(ctx, ep, a)
+	return a.Succeeded(), s.endpointOutcome(ctx, ep, d, a)
 }
 
 // deliveryEndpoint finds the enabled endpoint of a claimed delivery among those its event
@@ -151,8 +168,10 @@ func (s *Service) signingSecrets(ep domain.WebhookEndpoint, now time.Time) ([]st
 
 // endpointOutcome keeps when the endpoint started failing, and disables it once it failed
 // for domain.WebhookDisableAfter; its owners see why in disabled_reason and the audit log.
-func (s *Service) endpointOutcome(ctx context.Context, seen domain.WebhookEndpoint, a domain.WebhookAttempt) error {
-	if a.Succeeded() == (seen.FailingSince == nil) {
+func (s *Service) endpointOutcome(ctx context.Context, seen domain.WebhookEndpoint, d domain.WebhookDelivery, a domain.WebhookAttempt) error {
+	switch failing := seen.FailingSince; {
+	case a.Succeeded() && failing == nil,
+		!a.Succeeded() && failing != nil && s.clock.Now().Sub(*failing) < domain.WebhookDisableAfter:
 		return nil // no change: the common case reads nothing more
 	}
 	return s.do(ctx, func(tx ports.Repos) error {
@@ -169,7 +188,9 @@ func (s *Service) endpointOutcome(ctx context.Context, seen domain.WebhookEndpoi
 			ep.FailingSince = nil
 		case ep.FailingSince == nil:
 			ep.FailingSince = &now
-		case now.Sub(*ep.FailingSince) >= domain.WebhookDisableAfter && !ep.Disabled:
+		// Failing since long ago is not enough: after a quiet spell the first failure would
+		// disable at once. This delivery must have failed its retries for hours, too.
+		case now.Sub(*ep.FailingSince) >= domain.WebhookDisableAfter && d.Attempts >= domain.WebhookDisableAttempts && !ep.Disabled:
 			ep.Disabled = true
 			ep.DisabledReason = fmt.Sprintf("every delivery failed since %s; the last attempt: %s",
 				ep.FailingSince.UTC().Format(time.RFC3339), a.Error)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 
 	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/ports"
@@ -26,10 +27,16 @@ func (s *Service) CreateWebhookEndpoint(ctx context.Context, p domain.Principal,
 		if err := in.Validate(s.webhooks.AllowPrivate); err != nil {
 			return err
 		}
+		eps, err := tx.Webhooks().ListEndpoints(ctx, owner(orgID))
+		if err != nil {
+			return err
+		}
+		if len(eps) >= domain.WebhookMaxEndpoints {
+			return &domain.Error{Code: domain.CodeValidation, Message: fmt.Sprintf("at most %d webhook endpoints: delete one first", domain.WebhookMaxEndpoints)}
+		}
 		now := s.clock.Now()
 		ep = domain.WebhookEndpoint{OrganizationID: owner(orgID), URL: *in.URL, EventTypes: deref(in.EventTypes),
 			Description: deref(in.Description), Disabled: deref(in.Disabled), Secret: []byte{0}, CreatedAt: now, UpdatedAt: now}
-		var err error
 		if ep, err = tx.Webhooks().CreateEndpoint(ctx, ep); err != nil {
 			return err
 		}
@@ -120,12 +127,16 @@ func (s *Service) DeleteWebhookEndpoint(ctx context.Context, p domain.Principal,
 		if err != nil {
 			return err
 		}
-		if err := tx.Webhooks().DeleteEndpoint(ctx, owner(orgID), id); err != nil {
-			return err
-		}
+		// Recorded first: every writer takes the organization's audit chain before an
+		// endpoint's row (a change queuing deliveries locks the endpoint after the chain), so
+		// deleting in the other order deadlocks with them. The delivery of this very event to
+		// the endpoint goes with it.
 		e := webhookEvent(ep, domain.AuditWebhookEndpointDeleted, nil)
 		e.data = ep
-		return s.record(ctx, tx, &p, e)
+		if err := s.record(ctx, tx, &p, e); err != nil {
+			return err
+		}
+		return tx.Webhooks().DeleteEndpoint(ctx, owner(orgID), id)
 	}))
 }
 

@@ -14,10 +14,15 @@ import (
 const (
 	WebhookDescriptionMax = 500
 	WebhookMaxEventTypes  = 64
+	// WebhookMaxEndpoints bounds an owner's endpoints: each change fans out to every one.
+	WebhookMaxEndpoints = 20
 	// WebhookSecretOverlap is how long a rotated-out secret keeps signing next to the new one.
 	WebhookSecretOverlap = 24 * time.Hour
-	// WebhookDisableAfter is how long an endpoint fails every delivery before it is disabled.
-	WebhookDisableAfter = 72 * time.Hour
+	// WebhookDisableAfter is how long an endpoint fails every delivery before it is disabled,
+	// once the delivery failing now has failed WebhookDisableAttempts times (about 2.5 hours
+	// of retries): a single failure after a quiet spell disables nothing.
+	WebhookDisableAfter    = 72 * time.Hour
+	WebhookDisableAttempts = 5
 	// WebhookAttemptTimeout bounds one delivery attempt.
 	WebhookAttemptTimeout = 10 * time.Second
 	// WebhookResponseMax is how much of a receiver's answer is read; WebhookResponseKept how
@@ -81,10 +86,13 @@ type WebhookDelivery struct {
 	Status         WebhookDeliveryStatus
 	Attempts       int
 	NextAttemptAt  time.Time // zero once delivered or failed
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	Event          Event            // filled by ClaimDue, GetDelivery and ListDeliveries
-	AttemptLog     []WebhookAttempt // filled by GetDelivery and ListDeliveries, oldest first
+	// LeaseUntil is the lease a claim holds (set by ClaimDue): the attempt is recorded only
+	// while the delivery still holds it, so a late attempt never overwrites a newer one.
+	LeaseUntil time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+	Event      Event            // filled by ClaimDue, GetDelivery and ListDeliveries
+	AttemptLog []WebhookAttempt // filled by GetDelivery and ListDeliveries, oldest first
 }
 
 // WebhookAttempt is one try of a delivery.
@@ -221,6 +229,11 @@ var nonPublicPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("fd00:ec2::/32"),   // AWS metadata over IPv6 (inside ULA too)
 	netip.MustParsePrefix("192.88.99.0/24"),  // 6to4 relay anycast
 	netip.MustParsePrefix("198.51.100.0/24"), // documentation
+	netip.MustParsePrefix("192.0.2.0/24"),    // documentation
+	netip.MustParsePrefix("203.0.113.0/24"),  // documentation
+	netip.MustParsePrefix("2001:db8::/32"),   // documentation
+	netip.MustParsePrefix("::/96"),           // IPv4-compatible: an IPv4 address inside
+	netip.MustParsePrefix("::ffff:0:0:0/96"), // IPv4-translated: an IPv4 address inside
 }
 
 func truncateRunes(s string, n int) string {

@@ -26,6 +26,9 @@ type WebhookRepo interface {
 	CreateEndpoint(ctx context.Context, e domain.WebhookEndpoint) (domain.WebhookEndpoint, error)
 	// ListEndpoints returns the owner's endpoints in id order.
 	ListEndpoints(ctx context.Context, orgID *int64) ([]domain.WebhookEndpoint, error)
+	// EndpointsAfter returns up to limit endpoints of every owner with ID > afterID, in id
+	// order (re-sealing their secrets after a vault key rotation).
+	EndpointsAfter(ctx context.Context, afterID int64, limit int) ([]domain.WebhookEndpoint, error)
 	// GetEndpoint returns one endpoint of the owner. Errors: webhook_endpoint_not_found.
 	GetEndpoint(ctx context.Context, orgID *int64, id int64) (domain.WebhookEndpoint, error)
 	// GetEndpointForUpdate is GetEndpoint that also locks the row until the transaction ends
@@ -48,11 +51,12 @@ type WebhookRepo interface {
 	// Event, and moves their next attempt to leaseUntil. So concurrent claims, on any
 	// replica, never return one delivery twice nor a delivery while an older one of its
 	// endpoint and organization is still pending: each pair's events go out one at a time,
-	// in order.
+	// in order. Each returned delivery's LeaseUntil is leaseUntil as stored.
 	ClaimDue(ctx context.Context, now, leaseUntil time.Time, limit int) ([]domain.WebhookDelivery, error)
 	// RecordAttempt inserts a (its DeliveryID is d.ID) and writes d's status, attempts,
-	// next attempt (zero: none) and updated_at. Errors: webhook_delivery_not_found (its
-	// endpoint was deleted meanwhile).
+	// next attempt (zero: none) and updated_at; with d.LeaseUntil set (a claimed delivery),
+	// only while the delivery is pending under that lease. Errors: webhook_delivery_not_found
+	// (its endpoint was deleted meanwhile, or the lease is no longer this claim's).
 	RecordAttempt(ctx context.Context, d domain.WebhookDelivery, a domain.WebhookAttempt) error
 	// ListDeliveries returns one page of the endpoint's deliveries matching q, newest first,
 	// each with its Event and AttemptLog.

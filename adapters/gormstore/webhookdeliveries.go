@@ -109,19 +109,29 @@ func (r webhookRepo) ClaimDue(ctx context.Context, now, leaseUntil time.Time, li
 	slices.SortFunc(rows, func(a, b webhookDeliveryRow) int {
 		return cmp.Or(cmp.Compare(a.EventID, b.EventID), cmp.Compare(a.ID, b.ID))
 	})
-	return r.withDetails(ctx, rows, false)
+	claimed, err := r.withDetails(ctx, rows, false)
+	for i := range claimed {
+		claimed[i].LeaseUntil = claimed[i].NextAttemptAt
+	}
+	return claimed, err
 }
 
 // RecordAttempt writes the attempt and the delivery's new state together. Errors:
-// webhook_delivery_not_found when the delivery is gone (its endpoint was deleted).
+// webhook_delivery_not_found when the delivery is gone (its endpoint was deleted), or, for a
+// claimed delivery, when its lease is no longer the claim's (it ran out, or a retry reset it).
 func (r webhookRepo) RecordAttempt(ctx context.Context, d domain.WebhookDelivery, a domain.WebhookAttempt) error {
 	a.DeliveryID = d.ID
 	attempt := attemptToRow(a)
 	attempt.ID = 0
 	// A savepoint when the caller is in a transaction already.
 	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		res := tx.Exec("UPDATE orgkit_webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?",
-			string(d.Status), d.Attempts, nextAttempt(storedTime(d.NextAttemptAt)), storedTime(d.UpdatedAt), d.ID)
+		q := "UPDATE orgkit_webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?"
+		args := []any{string(d.Status), d.Attempts, nextAttempt(storedTime(d.NextAttemptAt)), storedTime(d.UpdatedAt), d.ID}
+		if !d.LeaseUntil.IsZero() { // only while this claim's lease holds: a late attempt loses
+			q += " AND status = 'pending' AND next_attempt_at = ?"
+			args = append(args, storedTime(d.LeaseUntil))
+		}
+		res := tx.Exec(q, args...)
 		if res.Error != nil {
 			return dbErr("update webhook delivery", res.Error)
 		}

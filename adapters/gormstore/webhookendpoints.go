@@ -97,6 +97,15 @@ func (r webhookRepo) ListEndpoints(ctx context.Context, orgID *int64) ([]domain.
 	return endpointsToDomain(rows)
 }
 
+// EndpointsAfter: every owner's endpoints past afterID, for re-sealing.
+func (r webhookRepo) EndpointsAfter(ctx context.Context, afterID int64, limit int) ([]domain.WebhookEndpoint, error) {
+	var rows []webhookEndpointRow
+	if err := r.db.WithContext(ctx).Where("id > ?", afterID).Order("id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, dbErr("list webhook endpoints", err)
+	}
+	return endpointsToDomain(rows)
+}
+
 func (r webhookRepo) GetEndpoint(ctx context.Context, orgID *int64, id int64) (domain.WebhookEndpoint, error) {
 	return takeEndpoint(ownedBy(r.db.WithContext(ctx), orgID).Where("id = ?", id))
 }

@@ -358,6 +358,14 @@ func TestWebhookRepo_DeliveriesAndAttempts(t *testing.T) {
 		if err := w.RecordAttempt(ctx, d1, first); err != nil {
 			t.Fatalf("record an answer with NUL and invalid UTF-8: %v", err)
 		}
+		// The first claim's lease is gone: recording under it again changes nothing.
+		late := d1
+		late.Attempts, late.Status = 9, domain.DeliveryFailed
+		if err := w.RecordAttempt(ctx, late, domain.WebhookAttempt{StatusCode: 500, CreatedAt: t0.Add(2 * time.Second)}); domain.CodeOf(err) != domain.CodeWebhookDeliveryNotFound {
+			t.Fatalf("a late attempt under a lost lease: %v", err)
+		}
+		// The retry's claim holds the lease the first attempt scheduled.
+		d1.LeaseUntil = t0.Add(5 * time.Second)
 		d1.Attempts, d1.Status, d1.NextAttemptAt, d1.UpdatedAt = 2, domain.DeliveryDelivered, time.Time{}, t0.Add(6*time.Second)
 		if err := w.RecordAttempt(ctx, d1, domain.WebhookAttempt{StatusCode: 204, Latency: time.Millisecond, CreatedAt: t0.Add(6 * time.Second)}); err != nil {
 			t.Fatal(err)

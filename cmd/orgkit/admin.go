@@ -104,12 +104,13 @@ func superadmin(ctx context.Context, e env, args []string) error {
 	})
 }
 
-// vault re-seals every API key with the active key of ORGKIT_VAULT_KEYS.
+// vault re-seals every API key and webhook signing secret with the active key of
+// ORGKIT_VAULT_KEYS.
 func vault(ctx context.Context, e env, args []string) error {
 	valid := func(p []string) bool { return len(p) == 1 && p[0] == "rotate" }
 	return withApp(ctx, e, "vault", "rotate", args, valid, func(svc *app.Service, _ []string) error {
 		n, err := svc.RotateVault(ctx, 100)
-		fmt.Fprintf(e.stdout, "re-sealed %d key(s)\n", n)
+		fmt.Fprintf(e.stdout, "re-sealed %d key(s) and webhook secret(s)\n", n)
 		return err
 	})
 }

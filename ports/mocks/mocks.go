@@ -2343,6 +2343,21 @@ func (mr *MockWebhookRepoMockRecorder) DeleteOrphanEndpoints(ctx any) *gomock.Ca
 	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "DeleteOrphanEndpoints", reflect.TypeOf((*MockWebhookRepo)(nil).DeleteOrphanEndpoints), ctx)
 }
 
+// EndpointsAfter mocks base method.
+func (m *MockWebhookRepo) EndpointsAfter(ctx context.Context, afterID int64, limit int) ([]domain.WebhookEndpoint, error) {
+	m.ctrl.T.Helper()
+	ret := m.ctrl.Call(m, "EndpointsAfter", ctx, afterID, limit)
+	ret0, _ := ret[0].([]domain.WebhookEndpoint)
+	ret1, _ := ret[1].(error)
+	return ret0, ret1
+}
+
+// EndpointsAfter indicates an expected call of EndpointsAfter.
+func (mr *MockWebhookRepoMockRecorder) EndpointsAfter(ctx, afterID, limit any) *gomock.Call {
+	mr.mock.ctrl.T.Helper()
+	return mr.mock.ctrl.RecordCallWithMethodType(mr.mock, "EndpointsAfter", reflect.TypeOf((*MockWebhookRepo)(nil).EndpointsAfter), ctx, afterID, limit)
+}
+
 // GetDelivery mocks base method.
 func (m *MockWebhookRepo) GetDelivery(ctx context.Context, endpointID, id int64) (domain.WebhookDelivery, error) {
 	m.ctrl.T.Helper()

@@ -1,0 +1,154 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"go.uber.org/mock/gomock"
+
+	"github.com/orgkit/orgkit/app"
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
+	"github.com/orgkit/orgkit/ports/mocks"
+)
+
+// withSender wires a mocked webhook sender.
+func withSender(s *mocks.MockWebhookSender) func(*app.Deps, deps) {
+	return func(deps *app.Deps, _ deps) { deps.Webhooks = s }
+}
+
+// oneDue makes the store hand out delivery d once, for endpoint ep.
+func oneDue(d deps, del domain.WebhookDelivery, ep domain.WebhookEndpoint) {
+	gomock.InOrder(
+		d.store.hooks.EXPECT().ClaimDue(gomock.Any(), now, now.Add(time.Minute), 1).Return([]domain.WebhookDelivery{del}, nil),
+		d.store.hooks.EXPECT().ClaimDue(gomock.Any(), now, now.Add(time.Minute), 1).Return(nil, nil).AnyTimes(),
+	)
+	d.store.hooks.EXPECT().Subscribers(gomock.Any(), del.OrganizationID).Return([]domain.WebhookEndpoint{ep}, nil)
+	d.sealer.EXPECT().Open(ep.Secret, domain.WebhookSecretAAD(ep.ID)).Return([]byte("whsec_c2VjcmV0"), nil)
+}
+
+func failing(s *mocks.MockWebhookSender) {
+	s.EXPECT().Send(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, r ports.WebhookRequest) (ports.WebhookResponse, error) {
+		if r.MsgID != "evt_1" || len(r.Secrets) != 1 {
+			panic("unexpected request")
+		}
+		return ports.WebhookResponse{StatusCode: http.StatusInternalServerError, Body: []byte("down\x00\xff")}, nil
+	})
+}
+
+func TestDeliverWebhooks_BacksOffThenGivesUp(t *testing.T) {
+	cases := map[string]struct {
+		attempts   int
+		status     domain.WebhookDeliveryStatus
+		minW, maxW time.Duration
+	}{
+		"first failure: about 5 s":    {0, domain.DeliveryPending, 4500 * time.Millisecond, 5500 * time.Millisecond},
+		"fourth failure: about 2 h":   {3, domain.DeliveryPending, 108 * time.Minute, 132 * time.Minute},
+		"eighth failure: given up":    {7, domain.DeliveryFailed, 0, 0},
+		"after a manual retry, again": {9, domain.DeliveryFailed, 0, 0},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			sender := mocks.NewMockWebhookSender(gomock.NewController(t))
+			d := newDeps(t, app.Config{}, withSender(sender))
+			since := now.Add(-time.Hour)
+			ep := domain.WebhookEndpoint{ID: 7, OrganizationID: &org.ID, URL: "https://hooks.example.com/", Secret: []byte("sealed"), FailingSince: &since}
+			del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending, Attempts: c.attempts,
+				Event: domain.Event{PublicID: "evt_1", Payload: []byte(`{}`)}}
+			oneDue(d, del, ep)
+			failing(sender)
+			d.store.hooks.EXPECT().RecordAttempt(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, got domain.WebhookDelivery, a domain.WebhookAttempt) error {
+				if got.Attempts != c.attempts+1 || got.Status != c.status || a.StatusCode != 500 || a.Response != "down\uFFFD" || a.DeliveryID != 3 {
+					t.Errorf("recorded %+v %+v", got, a)
+				}
+				wait := got.NextAttemptAt.Sub(now)
+				if c.status == domain.DeliveryFailed && !got.NextAttemptAt.IsZero() || c.status == domain.DeliveryPending && (wait < c.minW || wait > c.maxW) {
+					t.Errorf("next attempt in %v, want %v..%v", wait, c.minW, c.maxW)
+				}
+				return nil
+			})
+			if n, err := d.svc.DeliverWebhooks(context.Background()); n != 0 || err != nil {
+				t.Fatalf("%d %v", n, err)
+			}
+		})
+	}
+}
+
+// An endpoint that failed for three days is disabled, says why, and the change is audited.
+func TestDeliverWebhooks_DisablesAnEndpointFailingForThreeDays(t *testing.T) {
+	sender := mocks.NewMockWebhookSender(gomock.NewController(t))
+	d := newDeps(t, app.Config{}, withSender(sender))
+	since := now.Add(-domain.WebhookDisableAfter)
+	ep := domain.WebhookEndpoint{ID: 7, OrganizationID: &org.ID, URL: "https://hooks.example.com/", Secret: []byte("sealed"), FailingSince: &since}
+	del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending, Attempts: domain.WebhookDisableAttempts - 1,
+		Event: domain.Event{PublicID: "evt_1", Payload: []byte(`{}`)}}
+	oneDue(d, del, ep)
+	failing(sender)
+	d.store.hooks.EXPECT().RecordAttempt(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
+	d.tx.hooks.EXPECT().GetEndpointForUpdate(gomock.Any(), &org.ID, int64(7)).Return(ep, nil)
+	d.tx.hooks.EXPECT().UpdateEndpoint(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, e domain.WebhookEndpoint) (domain.WebhookEndpoint, error) {
+		if !e.Disabled || e.DisabledReason == "" || e.FailingSince == nil || !e.FailingSince.Equal(since) {
+			t.Errorf("updated %+v", e)
+		}
+		return e, nil
+	})
+	d.tx.audit.EXPECT().Append(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, r domain.AuditRecord) (domain.AuditRecord, error) {
+		if r.Action != domain.AuditWebhookEndpointDisabled || r.ActorUserID != nil || r.OrganizationID == nil || *r.OrganizationID != org.ID {
+			t.Errorf("audited %+v", r)
+		}
+		return r, nil
+	})
+	if _, err := d.svc.DeliverWebhooks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A success clears when the endpoint started failing; a delivered delivery has no next
+// attempt.
+func TestDeliverWebhooks_SuccessClearsFailingSince(t *testing.T) {
+	sender := mocks.NewMockWebhookSender(gomock.NewController(t))
+	d := newDeps(t, app.Config{}, withSender(sender))
+	since := now.Add(-time.Hour)
+	ep := domain.WebhookEndpoint{ID: 7, OrganizationID: &org.ID, URL: "https://hooks.example.com/", Secret: []byte("sealed"), FailingSince: &since}
+	del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending, Attempts: 1,
+		Event: domain.Event{PublicID: "evt_1", Payload: []byte(`{}`)}}
+	oneDue(d, del, ep)
+	sender.EXPECT().Send(gomock.Any(), gomock.Any()).Return(ports.WebhookResponse{StatusCode: 200, Latency: time.Millisecond}, nil)
+	d.store.hooks.EXPECT().RecordAttempt(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, got domain.WebhookDelivery, a domain.WebhookAttempt) error {
+		if got.Status != domain.DeliveryDelivered || !got.NextAttemptAt.IsZero() || a.Error != "" {
+			t.Errorf("recorded %+v %+v", got, a)
+		}
+		return nil
+	})
+	d.tx.hooks.EXPECT().GetEndpointForUpdate(gomock.Any(), &org.ID, int64(7)).Return(ep, nil)
+	d.tx.hooks.EXPECT().UpdateEndpoint(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, e domain.WebhookEndpoint) (domain.WebhookEndpoint, error) {
+		if e.FailingSince != nil || e.Disabled {
+			t.Errorf("updated %+v", e)
+		}
+		return e, nil
+	})
+	if n, err := d.svc.DeliverWebhooks(context.Background()); n != 1 || err != nil {
+		t.Fatalf("%d %v", n, err)
+	}
+}
+
+// An endpoint whose last failures were long ago is not disabled by the first failure after a
+// quiet spell: the failing delivery must have failed its retries for hours too.
+func TestDeliverWebhooks_OneFailureAfterAQuietSpellDisablesNothing(t *testing.T) {
+	sender := mocks.NewMockWebhookSender(gomock.NewController(t))
+	d := newDeps(t, app.Config{}, withSender(sender))
+	since := now.Add(-5 * 24 * time.Hour)
+	ep := domain.WebhookEndpoint{ID: 7, OrganizationID: &org.ID, URL: "https://hooks.example.com/", Secret: []byte("sealed"), FailingSince: &since}
+	del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending,
+		Event: domain.Event{PublicID: "evt_1", Payload: []byte(`{}`)}}
+	oneDue(d, del, ep)
+	failing(sender)
+	d.store.hooks.EXPECT().RecordAttempt(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
+	d.tx.hooks.EXPECT().GetEndpointForUpdate(gomock.Any(), &org.ID, int64(7)).Return(ep, nil)
+	// No UpdateEndpoint and no audit record are expected.
+	if _, err := d.svc.DeliverWebhooks(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
