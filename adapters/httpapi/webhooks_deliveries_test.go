@@ -1,8 +1,11 @@
 package httpapi_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -27,12 +30,19 @@ type receiver struct {
 	mu      sync.Mutex
 	answers []int
 	ids     []string
+	bodies  [][]byte
 }
 
 func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		return
+	}
 	rc.mu.Lock()
 	status := rc.answers[min(len(rc.ids), len(rc.answers)-1)]
 	rc.ids = append(rc.ids, r.Header.Get("webhook-id"))
+	rc.bodies = append(rc.bodies, body)
 	rc.mu.Unlock()
 	w.WriteHeader(status)
 	fmt.Fprintf(w, "answer %d <b>", status)
@@ -42,6 +52,12 @@ func (rc *receiver) seen() []string {
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	return append([]string(nil), rc.ids...)
+}
+
+func (rc *receiver) body(i int) []byte {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return rc.bodies[i]
 }
 
 // closedURL is a loopback URL where nothing listens.
@@ -107,6 +123,12 @@ func testAttemptsAndRetry(t *testing.T, h *harness) {
 	}
 	if ids := rc.seen(); len(ids) != 1 || ids[0] != d["event_id"] {
 		t.Errorf("webhook-id %v, event_id %v", ids, d["event_id"])
+	}
+	// GET …/events lists the very bytes the receiver was sent.
+	var listed struct{ Data []json.RawMessage }
+	if err := json.Unmarshal(h.do("GET", eventsPath(r.orgID)+"?type=member.added&page_size=1", r.admin, nil).Raw, &listed); err != nil ||
+		len(listed.Data) != 1 || !bytes.Equal(listed.Data[0], rc.body(0)) {
+		t.Errorf("listed %s (%v)\nsent %s", listed.Data, err, rc.body(0))
 	}
 
 	failed := deliveryItems(t, h.do("GET", epPath(r.orgID, down)+"/deliveries", r.admin, nil), 1)[0]

@@ -9,6 +9,7 @@ import (
 
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/app"
+	"github.com/orgkit/orgkit/domain"
 )
 
 // endpointKeys are the keys of a webhook endpoint as the API shows it, secret aside.
@@ -381,4 +382,20 @@ func TestWebhookEndpoints_VaultUnavailable(t *testing.T) {
 		h.do("GET", epBase(owner), rootEmail, nil).items(t, 0)
 		expect(t, h.do("GET", epPath(owner, 1), rootEmail, nil), 404, "webhook_endpoint_not_found")
 	}
+}
+
+// TestWebhookEndpoints_Limit: an owner has at most domain.WebhookMaxEndpoints endpoints;
+// the organization's and the platform's are counted apart.
+func TestWebhookEndpoints_Limit(t *testing.T) {
+	h := sqlite(t)
+	orgID := h.createOrg("crowded")
+	var last int64
+	for range domain.WebhookMaxEndpoints {
+		last, _ = h.addEndpoint(orgID, rootEmail, map[string]any{"url": "https://hooks.example/in"})
+	}
+	expect(t, h.do("POST", epBase(orgID), rootEmail, map[string]any{"url": "https://hooks.example/in"}), 400, "validation_error")
+	h.do("GET", epBase(orgID), rootEmail, nil).items(t, domain.WebhookMaxEndpoints)
+	h.addEndpoint(0, rootEmail, map[string]any{"url": "https://hooks.example/platform"})
+	expect(t, h.do("DELETE", epPath(orgID, last), rootEmail, nil), 204, "")
+	h.addEndpoint(orgID, rootEmail, map[string]any{"url": "https://hooks.example/in"})
 }
