@@ -101,6 +101,24 @@ func toCursorPageMeta[T any](p domain.Page[T]) cursorPageMeta {
 	return m
 }
 
+// userJSON is a user as platform events show it (superadmin grants, email moves): what
+// GET /v1/me shows of the user record, without the caller's organizations.
+type userJSON struct {
+	ID            int64     `json:"id"`
+	Subject       string    `json:"subject"`
+	Email         *string   `json:"email"`
+	Name          *string   `json:"name"`
+	EmailVerified bool      `json:"email_verified"`
+	IsSuperadmin  bool      `json:"is_superadmin"`
+	CreatedAt     timestamp `json:"created_at"`
+	UpdatedAt     timestamp `json:"updated_at"`
+}
+
+func toUserJSON(u domain.User) userJSON {
+	return userJSON{ID: u.ID, Subject: u.Subject, Email: u.Email, Name: u.Name, EmailVerified: u.EmailVerified,
+		IsSuperadmin: u.IsSuperadmin, CreatedAt: timestamp(u.CreatedAt), UpdatedAt: timestamp(u.UpdatedAt)}
+}
+
 type meJSON struct {
 	ID                    int64     `json:"id"`
 	Subject               string    `json:"subject"`

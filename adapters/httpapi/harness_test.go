@@ -135,7 +135,7 @@ func newHarnessWith(t testing.TB, d gormstore.Dialect, cfg func(*app.Config), op
 		t.Fatal(err)
 	}
 	deps := app.Deps{Store: h.store, Sealer: ring, Limiter: ratelimit.NewMemory(clock), Logger: log, Blobs: files,
-		DNS: resolver, Cache: cache.NewMemory(0), Mailer: mailer,
+		DNS: resolver, Cache: cache.NewMemory(0), Mailer: mailer, Render: httpapi.Renderer{},
 		NewToken: func() string { return fmt.Sprintf("tok-%d", h.tokens.Add(1)) }}
 	for _, o := range opts {
 		o(&deps)
@@ -143,7 +143,9 @@ func newHarnessWith(t testing.TB, d gormstore.Dialect, cfg func(*app.Config), op
 	h.blobs = deps.Blobs
 	conf := app.Config{SuperadminEmails: []string{rootEmail}, PublicURL: publicURL,
 		Domains:     app.DomainsConfig{PlatformDomains: []string{platformDomain}},
-		Invitations: app.InvitationsConfig{URL: inviteURL}}
+		Invitations: app.InvitationsConfig{URL: inviteURL},
+		// Endpoints on loopback are accepted; nothing is sent (no Deps.Webhooks): deliveries stay pending.
+		Webhooks: app.WebhooksConfig{AllowPrivate: true}}
 	if cfg != nil {
 		cfg(&conf)
 	}
@@ -154,6 +156,16 @@ func newHarnessWith(t testing.TB, d gormstore.Dialect, cfg func(*app.Config), op
 	}
 	h.srv = httptest.NewServer(h.router)
 	t.Cleanup(h.srv.Close)
+	// A failed test shows the server's errors: a 500 answers only internal_error, its cause is logged.
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, l := range strings.Split(h.logs.String(), "\n") {
+				if strings.Contains(l, "request failed") {
+					t.Log(l)
+				}
+			}
+		}
+	})
 	return h
 }
 

@@ -169,6 +169,20 @@ func (a *API) Register(r gin.IRouter) {
 	orgs.POST("/:id/invitations", h.createInvitation)
 	orgs.POST("/:id/invitations/:invitationId/resend", h.resendInvitation)
 	orgs.DELETE("/:id/invitations/:invitationId", h.revokeInvitation)
+	orgs.GET("/:id/events", h.listEvents)
+	// An organization's endpoints (its owners and admins) and the platform's (superadmins):
+	// the same handlers, the owner read from the path.
+	for _, g := range []*gin.RouterGroup{orgs.Group("/:id/webhook-endpoints"), v1.Group("/webhook-endpoints")} {
+		g.GET("", h.listEndpoints)
+		g.POST("", h.createEndpoint)
+		g.GET("/:endpointId", h.getEndpoint)
+		g.PATCH("/:endpointId", h.updateEndpoint)
+		g.DELETE("/:endpointId", h.deleteEndpoint)
+		g.POST("/:endpointId/rotate-secret", h.rotateEndpointSecret)
+		g.POST("/:endpointId/test", h.testEndpoint)
+		g.GET("/:endpointId/deliveries", h.listDeliveries)
+		g.POST("/:endpointId/deliveries/:deliveryId/retry", h.retryDelivery)
+	}
 	for _, slot := range []domain.ImageSlot{domain.ImageLogo, domain.ImageIcon} {
 		for _, path := range []string{"/:id/" + string(slot), "/slug/:slug/" + string(slot)} {
 			orgs.POST(path, h.uploadImage(slot))
@@ -180,6 +194,7 @@ func (a *API) Register(r gin.IRouter) {
 	v1.POST("/invitations/:token/accept", h.acceptInvitation)
 	v1.GET("/me/suggested-organizations", h.suggestedOrganizations)
 	v1.GET("/audit-logs", h.listAllAuditLogs)
+	v1.GET("/events", h.listAllEvents)
 	v1.GET("/stats", h.stats)
 
 	// Public routes: the same prelude, no authentication.
