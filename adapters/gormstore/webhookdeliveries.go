@@ -77,6 +77,16 @@ func (r webhookRepo) AddDeliveries(ctx context.Context, ev domain.Event, endpoin
 		lock, dueParam = " FOR KEY SHARE", "?::timestamptz" // a CASE branch's parameter has no type of its own
 	}
 	created := storedTime(ev.CreatedAt)
+	if r.dialect == Postgres {
+		// Wait for a head being finished, and hold the heads until commit: otherwise its
+		// RecordAttempt could promote the next one without seeing this (uncommitted)
+		// delivery, which would then wait, not due, forever. SQLite has one writer at a time.
+		if err := r.db.WithContext(ctx).Exec(`SELECT id FROM orgkit_webhook_deliveries WHERE status = 'pending'
+			AND next_attempt_at IS NOT NULL AND endpoint_id IN ? AND COALESCE(organization_id, 0) = ? FOR SHARE`,
+			endpointIDs, orgKey(ev.OrganizationID)).Error; err != nil {
+			return dbErr("lock the heads of webhook deliveries", err)
+		}
+	}
 	// A delivery behind a pending one of its endpoint and organization waits, not due (NULL),
 	// until RecordAttempt finishes the one before it: claims then never walk a backlog.
 	err := r.db.WithContext(ctx).Exec(`WITH e AS (SELECT id FROM orgkit_webhook_endpoints WHERE id IN ?`+lock+`)
