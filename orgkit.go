@@ -260,7 +260,7 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 		return nil, fmt.Errorf("orgkit: Config.Webhooks.Timeout must be between 0 (10s) and %s", app.MaxWebhookTimeout)
 	}
 	deps.Webhooks = webhook.New(webhook.Config{AllowPrivate: cfg.Webhooks.AllowPrivate, Timeout: cfg.Webhooks.Timeout})
-	// deps.Render = httpapi.Renderer{} // RENDER-PENDING: lands with h-http
+	deps.Render = httpapi.Renderer{}
 	if cfg.Redis != nil {
 		deps.Bus = cache.NewRedisBus(cfg.Redis, cfg.RedisKeyPrefix+"invalidate")
 	}

@@ -85,7 +85,9 @@ type WebhookDelivery struct {
 	OrganizationID *int64
 	Status         WebhookDeliveryStatus
 	Attempts       int
-	NextAttemptAt  time.Time // zero once delivered or failed
+	// NextAttemptAt is when it is due; zero once delivered or failed, and while it waits
+	// behind an older pending delivery of its endpoint and organization.
+	NextAttemptAt time.Time
 	// LeaseUntil is the lease a claim holds (set by ClaimDue): the attempt is recorded only
 	// while the delivery still holds it, so a late attempt never overwrites a newer one.
 	LeaseUntil time.Time

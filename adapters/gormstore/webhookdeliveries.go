@@ -72,15 +72,29 @@ func (r webhookRepo) AddDeliveries(ctx context.Context, ev domain.Event, endpoin
 	if len(endpointIDs) == 0 {
 		return nil
 	}
-	lock := ""
+	lock, dueParam := "", "?"
 	if r.dialect == Postgres {
-		lock = " FOR KEY SHARE"
+		lock, dueParam = " FOR KEY SHARE", "?::timestamptz" // a CASE branch's parameter has no type of its own
 	}
 	created := storedTime(ev.CreatedAt)
+	if r.dialect == Postgres {
+		// Wait for a head being finished, and hold the heads until commit: otherwise its
+		// RecordAttempt could promote the next one without seeing this (uncommitted)
+		// delivery, which would then wait, not due, forever. SQLite has one writer at a time.
+		if err := r.db.WithContext(ctx).Exec(`SELECT id FROM orgkit_webhook_deliveries WHERE status = 'pending'
+			AND next_attempt_at IS NOT NULL AND endpoint_id IN ? AND COALESCE(organization_id, 0) = ? FOR SHARE`,
+			endpointIDs, orgKey(ev.OrganizationID)).Error; err != nil {
+			return dbErr("lock the heads of webhook deliveries", err)
+		}
+	}
+	// A delivery behind a pending one of its endpoint and organization waits, not due (NULL),
+	// until RecordAttempt finishes the one before it: claims then never walk a backlog.
 	err := r.db.WithContext(ctx).Exec(`WITH e AS (SELECT id FROM orgkit_webhook_endpoints WHERE id IN ?`+lock+`)
 		INSERT INTO orgkit_webhook_deliveries (endpoint_id, event_id, organization_id, status, attempts, next_attempt_at, created_at, updated_at)
-		SELECT e.id, ?, ?, 'pending', 0, ?, ?, ? FROM e ORDER BY e.id`,
-		endpointIDs, ev.ID, ev.OrganizationID, storedTime(due), created, created).Error
+		SELECT e.id, ?, ?, 'pending', 0, CASE WHEN EXISTS (SELECT 1 FROM orgkit_webhook_deliveries p
+			WHERE p.status = 'pending' AND p.endpoint_id = e.id AND COALESCE(p.organization_id, 0) = ?) THEN NULL ELSE `+dueParam+` END, ?, ?
+		FROM e ORDER BY e.id`,
+		endpointIDs, ev.ID, ev.OrganizationID, orgKey(ev.OrganizationID), storedTime(due), created, created).Error
 	return dbErr("insert webhook deliveries", err)
 }
 
@@ -138,9 +152,37 @@ func (r webhookRepo) RecordAttempt(ctx context.Context, d domain.WebhookDelivery
 		if res.RowsAffected == 0 {
 			return domain.ErrWebhookDeliveryNotFound
 		}
-		return dbErr("insert webhook attempt", tx.Create(&attempt).Error)
+		if err := tx.Create(&attempt).Error; err != nil {
+			return dbErr("insert webhook attempt", err)
+		}
+		if d.Status == domain.DeliveryPending {
+			return nil
+		}
+		return promoteNext(tx, d)
 	})
 	return dbErr("record webhook attempt", err)
+}
+
+// promoteNext makes the oldest waiting delivery of d's endpoint and organization due (since
+// its event), once
+// d left the queue and no other of the pair is due or leased (a retried older one finishes
+// first and promotes then).
+func promoteNext(tx *gorm.DB, d domain.WebhookDelivery) error {
+	err := tx.Exec(`UPDATE orgkit_webhook_deliveries SET next_attempt_at = created_at WHERE id = (
+		SELECT id FROM orgkit_webhook_deliveries WHERE status = 'pending' AND next_attempt_at IS NULL
+			AND endpoint_id = ? AND COALESCE(organization_id, 0) = ? ORDER BY event_id LIMIT 1)
+		AND NOT EXISTS (SELECT 1 FROM orgkit_webhook_deliveries WHERE status = 'pending' AND next_attempt_at IS NOT NULL
+			AND endpoint_id = ? AND COALESCE(organization_id, 0) = ?)`,
+		d.EndpointID, orgKey(d.OrganizationID), d.EndpointID, orgKey(d.OrganizationID)).Error
+	return dbErr("promote the next webhook delivery", err)
+}
+
+// orgKey is an organization id as the queue's pairs compare it: 0 for the platform.
+func orgKey(id *int64) int64 {
+	if id == nil {
+		return 0
+	}
+	return *id
 }
 
 func (r webhookRepo) ListDeliveries(ctx context.Context, endpointID int64, q domain.DeliveryQuery) (domain.Page[domain.WebhookDelivery], error) {

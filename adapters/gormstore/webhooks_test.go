@@ -841,3 +841,38 @@ func TestWebhookRepo_EndpointLockLetsDeliveriesQueue(t *testing.T) {
 		t.Fatalf("backlog %d %v, want 1", n, err)
 	}
 }
+
+// Only the head of each endpoint and organization is due: the rest wait undue, so a claim
+// never walks a backlog behind a failing receiver; finishing the head makes the next due.
+func TestWebhookRepo_OnlyTheHeadIsDue(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *gormstore.Store) {
+		ctx := context.Background()
+		a := mustCreate(t, s.Organizations(), newOrg("acme")).ID
+		ep := mustEndpoint(t, s, &a, "https://a.example").ID
+		for range 3 {
+			queue(t, s, &a, ep)
+		}
+		due := func() []bool {
+			page, err := s.Webhooks().ListDeliveries(ctx, ep, domain.DeliveryQuery{Page: 1, PageSize: 10})
+			if err != nil || len(page.Items) != 3 {
+				t.Fatalf("%+v %v", page, err)
+			}
+			var out []bool // oldest first
+			for i := len(page.Items) - 1; i >= 0; i-- {
+				out = append(out, !page.Items[i].NextAttemptAt.IsZero())
+			}
+			return out
+		}
+		if got := due(); fmt.Sprint(got) != "[true false false]" {
+			t.Fatalf("due %v, want only the head", got)
+		}
+		head := claim(t, s, t0, t0.Add(time.Minute))
+		if len(head) != 1 {
+			t.Fatalf("claimed %d", len(head))
+		}
+		finish(t, s, head[0], domain.DeliveryFailed, time.Time{}) // given up: the next goes on
+		if got := due(); fmt.Sprint(got) != "[false true false]" {
+			t.Fatalf("due %v after the head failed", got)
+		}
+	})
+}

@@ -25,13 +25,7 @@ func TestBinary(t *testing.T) {
 		"ORGKIT_DATA_DIR=" + filepath.Join(dir, "data"), "ORGKIT_SHUTDOWN_DELAY=100ms", "PATH=/usr/bin:/bin"}
 	serve, base := startBinary(t, bin, env, "serve", "--dev")
 
-	mintCmd := exec.Command(bin, "token", "--sub", devSubject, "--email", devEmail)
-	mintCmd.Env = env
-	tok, err := mintCmd.Output()
-	if err != nil {
-		t.Fatalf("token: %v", err)
-	}
-	token := strings.TrimSpace(string(tok))
+	token := binaryToken(t, bin, env)
 	if code, body := call(t, "POST", base+"/v1/organizations", token, map[string]any{"name": "Acme", "slug": "acme"}); code != 201 {
 		t.Fatalf("create: %d %v", code, body)
 	}
@@ -55,6 +49,18 @@ func TestBinary(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("did not stop on SIGTERM")
 	}
+}
+
+// binaryToken mints the dev superadmin's token with the binary's own `token` command.
+func binaryToken(t *testing.T, bin string, env []string) string {
+	t.Helper()
+	mintCmd := exec.Command(bin, "token", "--sub", devSubject, "--email", devEmail)
+	mintCmd.Env = env
+	tok, err := mintCmd.Output()
+	if err != nil {
+		t.Fatalf("token: %v", err)
+	}
+	return strings.TrimSpace(string(tok))
 }
 
 var (
