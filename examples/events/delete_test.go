@@ -23,7 +23,7 @@ func TestEvents_OrganizationDeleted(t *testing.T) {
 				alpha, bravo := h.world()
 				seed(t, h, alpha, admin, 3)
 				seed(t, h, bravo, otherAdmin, 2)
-				if code, body := h.call("DELETE", fmt.Sprintf("/v1/organizations/%d", alpha), root, ""); code != 204 {
+				if code, body := h.call("DELETE", fmt.Sprintf("/orgkit/v1/organizations/%d", alpha), root, ""); code != 204 {
 					t.Fatalf("delete: %d %v", code, body)
 				}
 				if a, b := h.count(alpha), h.count(bravo); a != 0 || b != 2 {
@@ -49,9 +49,9 @@ func TestEvents_OrganizationDeleted(t *testing.T) {
 				h := newHost(t, d, options{deleting: failing})
 				alpha, _ := h.world()
 				seed(t, h, alpha, admin, 2)
-				code, body := h.call("DELETE", fmt.Sprintf("/v1/organizations/%d", alpha), root, "")
+				code, body := h.call("DELETE", fmt.Sprintf("/orgkit/v1/organizations/%d", alpha), root, "")
 				wantError(t, code, body, 500, "internal_error")
-				if code, body := h.call("GET", fmt.Sprintf("/v1/organizations/%d", alpha), member, ""); code != 200 {
+				if code, body := h.call("GET", fmt.Sprintf("/orgkit/v1/organizations/%d", alpha), member, ""); code != 200 {
 					t.Fatalf("the organization is gone: %d %v", code, body)
 				}
 				if n := h.count(alpha); n != 2 {

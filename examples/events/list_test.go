@@ -149,7 +149,7 @@ func TestEvents_List(t *testing.T) {
 			// Last, as it closes alpha: a suspended organization is closed to its members,
 			// its events included; superadmins still see them.
 			t.Run("suspended organization", func(t *testing.T) {
-				if code, body := h.call("PATCH", fmt.Sprintf("/v1/organizations/%d", alpha), root, `{"status":"suspended"}`); code != 200 {
+				if code, body := h.call("PATCH", fmt.Sprintf("/orgkit/v1/organizations/%d", alpha), root, `{"status":"suspended"}`); code != 200 {
 					t.Fatalf("suspend: %d %v", code, body)
 				}
 				code, body := h.call("GET", eventsPath(alpha), member, "")

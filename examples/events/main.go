@@ -1,6 +1,7 @@
 // Command events is a host service built on orgkit that adds a resource of its own owned by
 // organizations: events, created by an organization's admins and listed by its members, at
-// /v1/organizations/:id/events beside orgkit's routes. It is the pattern for any product
+// /v1/organizations/:id/events, with orgkit's routes under /orgkit (whose own
+// /v1/organizations/:id/events is the change-event stream). It is the pattern for any product
 // resource that belongs to an organization: its own table (host_events) and migrations
 // beside orgkit's, its actions in orgkit's policy table, orgkit's middleware and error
 // envelope on its routes, and orgkit's delete hook taking its rows with the organization.

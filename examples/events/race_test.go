@@ -65,7 +65,7 @@ func TestEvents_CreateRacesDelete(t *testing.T) {
 					<-start
 					method, path, body := "POST", eventsPath(alpha), fmt.Sprintf(`{"name":"Racer %d","slug":"racer-%d"}`, i, i)
 					if i == n {
-						method, path, body = "DELETE", fmt.Sprintf("/v1/organizations/%d", alpha), ""
+						method, path, body = "DELETE", fmt.Sprintf("/orgkit/v1/organizations/%d", alpha), ""
 					}
 					code, out, err := h.request(method, path, root, body)
 					if err == nil && code != 201 && code != 204 && (code != 404 || out["error"].(map[string]any)["code"] != "organization_not_found") {

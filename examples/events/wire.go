@@ -37,7 +37,10 @@ func wire(ctx context.Context, db *gorm.DB, r gin.IRouter, o options) (*orgkit.K
 	if err := migrate(ctx, k, db); err != nil {
 		return nil, err
 	}
-	k.Register(r)
+	// orgkit's API goes under /orgkit: its own GET /v1/organizations/:id/events is the
+	// organization's change-event stream, and this product's events take that path. A host
+	// whose resource names collide with orgkit's mounts orgkit on a group the same way.
+	k.Register(r.Group("/orgkit"))
 	h := eventsAPI{store: events{db: db}, now: o.now}
 	r.POST("/v1/organizations/:id/events", k.Authenticate(), orgFromPath, k.Require("event.create"), h.create)
 	r.GET("/v1/organizations/:id/events", k.Authenticate(), orgFromPath, k.Require("event.read"), h.list)
