@@ -101,6 +101,10 @@ func (s *Sender) Send(ctx context.Context, req ports.WebhookRequest) (ports.Webh
 	httpReq.Header.Set(headerID, req.MsgID)
 	httpReq.Header.Set(headerTimestamp, strconv.FormatInt(req.Timestamp.Unix(), 10))
 	httpReq.Header.Set(headerSignature, signature)
+	// The same id on every attempt: net/http then treats the POST as idempotent and resends
+	// it on a fresh connection when a kept-alive one turns out closed, instead of failing the
+	// attempt (and waiting out a backoff) for nothing the receiver did.
+	httpReq.Header.Set("Idempotency-Key", req.MsgID)
 
 	resp, err := s.client.Do(httpReq)
 	if err != nil {
