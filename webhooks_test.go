@@ -164,8 +164,17 @@ func changeEverything(t *testing.T, k *orgkit.Kit, p domain.Principal, org domai
 	must(svc.RemoveMember(ctx, p, org.ID, bob.User.ID))
 	inv, err := svc.CreateInvitation(ctx, p, org.ID, app.NewInvitation{Email: "carol@example.com"})
 	must(err)
+	_, err = svc.ResendInvitation(ctx, p, org.ID, inv.ID)
+	must(err)
 	must(svc.RevokeInvitation(ctx, p, org.ID, inv.ID))
-	_, _, err = svc.CreateInvite(ctx, p, org.ID, domain.NewInvite{Role: domain.RoleMember})
+	link, code, err := svc.CreateInvite(ctx, p, org.ID, domain.NewInvite{Role: domain.RoleMember})
+	must(err)
+	dave, err := svc.SignIn(ctx, domain.Identity{Subject: "dave", Email: "dave@example.com", EmailVerified: true})
+	must(err)
+	_, err = svc.AcceptInvite(ctx, dave, code)
+	must(err)
+	disabled := true
+	_, err = svc.UpdateInvite(ctx, p, org.ID, link.ID, domain.InvitePatch{Disabled: &disabled})
 	must(err)
 	d, err := svc.AddDomain(ctx, p, org.ID, app.NewDomain{Name: "acme.example.com", Type: "portal"})
 	must(err)
@@ -177,7 +186,8 @@ func changeEverything(t *testing.T, k *orgkit.Kit, p domain.Principal, org domai
 	must(err)
 	must(svc.DeleteAPIKey(ctx, p, org.ID, key.ID))
 	return []string{"organization.updated", "member.added", "member.role_changed", "member.removed",
-		"invitation.created", "invitation.revoked", "invite_link.created", "domain.added", "domain.removed",
+		"invitation.created", "invitation.resent", "invitation.revoked", "invite_link.created", "invite_link.accepted",
+		"invite_link.updated", "domain.added", "domain.removed",
 		"api_key.created", "api_key.rotated", "api_key.deleted"}
 }
 
@@ -280,7 +290,11 @@ func assertPayload(t *testing.T, rs []received) {
 			UserID *int64  `json:"user_id"`
 			Email  *string `json:"email"`
 		}
-		if err := json.Unmarshal(env["actor"], &actor); err != nil || actor.Email == nil || *actor.Email != "root@example.com" {
+		who := "root@example.com"
+		if r.typ == "invite_link.accepted" {
+			who = "dave@example.com" // the new member accepted
+		}
+		if err := json.Unmarshal(env["actor"], &actor); err != nil || actor.Email == nil || *actor.Email != who {
 			t.Errorf("%s actor %s", r.typ, env["actor"])
 		}
 	}
