@@ -6,7 +6,6 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -171,11 +170,4 @@ func owner(orgID int64) *int64 {
 		return nil
 	}
 	return &orgID
-}
-
-func ownerString(orgID *int64) string {
-	if orgID == nil {
-		return "platform"
-	}
-	return strconv.FormatInt(*orgID, 10)
 }
