@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -77,15 +79,8 @@ func (r webhookRepo) AddDeliveries(ctx context.Context, ev domain.Event, endpoin
 		lock, dueParam = " FOR KEY SHARE", "?::timestamptz" // a CASE branch's parameter has no type of its own
 	}
 	created := storedTime(ev.CreatedAt)
-	if r.dialect == Postgres {
-		// Wait for a head being finished, and hold the heads until commit: otherwise its
-		// RecordAttempt could promote the next one without seeing this (uncommitted)
-		// delivery, which would then wait, not due, forever. SQLite has one writer at a time.
-		if err := r.db.WithContext(ctx).Exec(`SELECT id FROM orgkit_webhook_deliveries WHERE status = 'pending'
-			AND next_attempt_at IS NOT NULL AND endpoint_id IN ? AND COALESCE(organization_id, 0) = ? FOR SHARE`,
-			endpointIDs, orgKey(ev.OrganizationID)).Error; err != nil {
-			return dbErr("lock the heads of webhook deliveries", err)
-		}
+	if err := lockPairs(r.db.WithContext(ctx), r.dialect, endpointIDs, ev.OrganizationID); err != nil {
+		return err
 	}
 	// A delivery behind a pending one of its endpoint and organization waits, not due (NULL),
 	// until RecordAttempt finishes the one before it: claims then never walk a backlog.
@@ -158,6 +153,9 @@ func (r webhookRepo) RecordAttempt(ctx context.Context, d domain.WebhookDelivery
 		if d.Status == domain.DeliveryPending {
 			return nil
 		}
+		if err := lockPairs(tx, r.dialect, []int64{d.EndpointID}, d.OrganizationID); err != nil {
+			return err
+		}
 		return promoteNext(tx, d)
 	})
 	return dbErr("record webhook attempt", err)
@@ -175,6 +173,30 @@ func promoteNext(tx *gorm.DB, d domain.WebhookDelivery) error {
 			AND endpoint_id = ? AND COALESCE(organization_id, 0) = ?)`,
 		d.EndpointID, orgKey(d.OrganizationID), d.EndpointID, orgKey(d.OrganizationID)).Error
 	return dbErr("promote the next webhook delivery", err)
+}
+
+// pairLockBase namespaces the advisory locks of the delivery queue's pairs (audit.go's
+// chains use another).
+const pairLockBase = int64(0x6f726701) << 32
+
+// lockPairs holds, until commit, the queue of each endpoint's pair with orgID on Postgres.
+// AddDeliveries takes it before deciding that a new delivery waits behind a pending one,
+// and RecordAttempt before promoting the next: whichever comes second sees what the first
+// committed. Without it a head could finish and promote nothing in the moment between that
+// decision and its commit, leaving the new delivery waiting, not due, forever. Endpoints are
+// locked in id order, so two changes never wait on each other. SQLite has one writer at a time.
+func lockPairs(db *gorm.DB, dialect Dialect, endpointIDs []int64, orgID *int64) error {
+	if dialect != Postgres {
+		return nil
+	}
+	for _, id := range slices.Sorted(slices.Values(endpointIDs)) {
+		h := fnv.New32a()
+		fmt.Fprintf(h, "%d/%d", id, orgKey(orgID))
+		if err := db.Exec("SELECT pg_advisory_xact_lock(?)", pairLockBase|int64(h.Sum32())).Error; err != nil {
+			return dbErr("lock a webhook delivery queue", err)
+		}
+	}
+	return nil
 }
 
 // orgKey is an organization id as the queue's pairs compare it: 0 for the platform.
