@@ -10,7 +10,7 @@ run: ## serve on SQLite with a generated development secret (see the printed tok
 	$(GO) run ./cmd/orgkit serve --dev
 
 test: ## unit, contract (SQLite, plus Postgres/Redis when ORGKIT_TEST_* are set) and HTTP tests, with the race detector
-	$(GO) test -race -count=1 ./...
+	$(GO) test -race -count=1 -timeout 30m ./...
 
 test-integration: ## the same against the local Postgres and Redis
 	ORGKIT_TEST_POSTGRES_DSN='$(PG_DSN)' ORGKIT_TEST_REDIS_URL='$(REDIS)' $(MAKE) test
