@@ -36,7 +36,9 @@ func newPortal(cfg Config, svc *app.Service, verifier ports.TokenVerifier) (*por
 			return nil, errors.New("the development sign-in (Config.Portal.DevSignIn) needs Config.Auth.HS256Secret")
 		}
 		ac := auth.Config{HS256Secret: cfg.Auth.HS256Secret, EmailClaim: cfg.Auth.EmailClaim, Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience}
-		opts.Mint = func(id domain.Identity, ttl time.Duration) (string, error) { return auth.MintHS256(ac, id, ttl, time.Now()) }
+		opts.Mint = func(id domain.Identity, ttl time.Duration) (string, error) {
+			return auth.MintHS256(ac, id, ttl, time.Now())
+		}
 	}
 	if len(cfg.Auth.HS256Secret) > 0 || cfg.VaultKeys != "" {
 		sum := sha256.Sum256(append(append([]byte("orgkit portal csrf\x00"), cfg.Auth.HS256Secret...), cfg.VaultKeys...))

@@ -2,9 +2,9 @@ package portal
 
 import (
 	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"encoding/hex"
 	"io/fs"
 	"log/slog"
 	"net/http"

@@ -18,20 +18,20 @@ import (
 
 // view is what every page template receives: the layout's parts and the page's own Data.
 type view struct {
-	Page    string // the template and the <main data-page> hook
-	Title   string
-	User    *domain.User
-	CSRF    string
-	Orgs    []domain.Organization // the switcher
-	Org     *domain.Organization  // the organization the page is about
-	Role    domain.Role           // the caller's role there ("" for a superadmin who is not a member)
-	Alert   string                // an error, shown in role="alert"
-	Notice  string                // a success message, shown in role="status"
-	Data    any
-	Once    any // what an action shows once (a secret, a new invite link)
-	Nav     []navItem
-	Super   bool
-	can     func(domain.Action) bool
+	Page   string // the template and the <main data-page> hook
+	Title  string
+	User   *domain.User
+	CSRF   string
+	Orgs   []domain.Organization // the switcher
+	Org    *domain.Organization  // the organization the page is about
+	Role   domain.Role           // the caller's role there ("" for a superadmin who is not a member)
+	Alert  string                // an error, shown in role="alert"
+	Notice string                // a success message, shown in role="status"
+	Data   any
+	Once   any // what an action shows once (a secret, a new invite link)
+	Nav    []navItem
+	Super  bool
+	can    func(domain.Action) bool
 }
 
 // Can reports whether the caller may do action in the page's organization: admin controls
@@ -61,7 +61,9 @@ var funcs = template.FuncMap{
 	"orgPath": func(id int64, rest string) string {
 		return fmt.Sprintf("/portal/organizations/%d%s", id, rest)
 	},
-	"roles":      func() []domain.Role { return []domain.Role{domain.RoleOwner, domain.RoleAdmin, domain.RoleMember, domain.RoleViewer} },
+	"roles": func() []domain.Role {
+		return []domain.Role{domain.RoleOwner, domain.RoleAdmin, domain.RoleMember, domain.RoleViewer}
+	},
 	"assignable": func() []domain.Role { return []domain.Role{domain.RoleAdmin, domain.RoleMember, domain.RoleViewer} },
 }
 
