@@ -59,6 +59,20 @@ func TestPortal_MembersAndInvitations(t *testing.T) {
 	wrong := signedIn(t, srv, "eve@example.com")
 	wantPage(t, wrong.get("/portal/invitations/"+token[1]), http.StatusForbidden, "error")
 	wantRedirect(t, ann.post("/portal/invitations/"+token[1], nil), org)
+	for _, name := range []string{"", "members", "invitations", "domains", "api-keys", "audit", "webhooks"} {
+		path, page := org+"/"+name, name
+		if name == "" {
+			path, page = org, "profile"
+		}
+		pg := ann.get(path)
+		wantPage(t, pg, http.StatusOK, page) // an admin sees every page, with its admin controls
+		if !strings.Contains(pg.body, `aria-current="page"`) || !strings.Contains(pg.body, `<form id="sign-out"`) {
+			t.Fatalf("%s: no navigation or sign-out:\n%s", path, pg.body)
+		}
+	}
+	if !strings.Contains(ann.get(org).body, `id="update-profile"`) {
+		t.Fatal("an admin has no profile form")
+	}
 
 	// An invite link, shown once, accepted by a viewer.
 	pg = root.post(org+"/invites", url.Values{"role": {"viewer"}, "expires_in": {"7d"}, "max_uses": {"5"}})
@@ -97,7 +111,12 @@ func TestPortal_MembersAndInvitations(t *testing.T) {
 			t.Errorf("viewer POST %s: %d", path, pg.status)
 		}
 	}
-	wantPage(t, vic.get(org+"/invitations"), http.StatusForbidden, "error")
+	for _, page := range []string{"/invitations", "/api-keys", "/audit", "/webhooks"} {
+		wantPage(t, vic.get(org+page), http.StatusForbidden, "error")
+	}
+	if pg := vic.get(org); strings.Contains(pg.body, `id="update-profile"`) || strings.Contains(pg.body, `id="upload-logo"`) {
+		t.Fatalf("a viewer sees the profile forms:\n%s", pg.body)
+	}
 
 	// Role change and removal, with the API's rules.
 	vicID := memberID(t, root, org, "vic@example.com")
