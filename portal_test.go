@@ -168,6 +168,8 @@ func TestPortal_Organizations(t *testing.T) {
 		if alertOf(pg) == "" {
 			t.Fatal("no alert")
 		}
+		pg = root.upload(orgPath+"/logo", "logo", make([]byte, 2<<20))
+		wantPage(t, pg, http.StatusRequestEntityTooLarge, "error")
 		wantRedirect(t, root.post(orgPath+"/logo/delete", nil), orgPath)
 	})
 	t.Run("suspend", func(t *testing.T) {
