@@ -3,6 +3,8 @@ package faulttest
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -66,7 +68,7 @@ func startOrgkit(t *testing.T, env ...string) *orgkit {
 	k := &orgkit{t: t, bin: binary(t), logs: &lockedBuffer{}}
 	k.env = append([]string{"PATH=/usr/bin:/bin", "ORGKIT_HTTP_ADDR=127.0.0.1:0", "ORGKIT_AUTH_HS256_SECRET=" + secret,
 		"ORGKIT_SUPERADMIN_EMAILS=" + superadmin, "ORGKIT_SHUTDOWN_DELAY=0s", "ORGKIT_DATA_DIR=" + t.TempDir(),
-		"ORGKIT_LOG_LEVEL=warn"}, env...)
+		"ORGKIT_LOG_LEVEL=warn", "ORGKIT_VAULT_KEYS=" + vaultKeys(t)}, env...)
 	cmd := exec.Command(k.bin, "serve")
 	cmd.Env = k.env
 	stdout, err := cmd.StdoutPipe()
@@ -99,6 +101,16 @@ func startOrgkit(t *testing.T, env ...string) *orgkit {
 		t.Fatalf("orgkit did not start:\n%s", k.logs.String())
 	}
 	return k
+}
+
+// vaultKeys is an ORGKIT_VAULT_KEYS value with one fresh key.
+func vaultKeys(t *testing.T) string {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	return "k1:" + base64.StdEncoding.EncodeToString(key)
 }
 
 // command runs another orgkit command with the server's environment and returns its
