@@ -32,7 +32,9 @@ type CheckedDomain struct {
 // RecheckDueDomains checks every domain whose next check is due, as Kit.Run does on its
 // schedule, and returns what it checked. Replicas running it together check each due domain
 // once: claiming a domain moves its next check beyond the time a check takes. Status changes
-// are audited (without an actor) and drop the resolve cache's entry.
+// are audited (without an actor) and drop the resolve cache's entry. A check no resolver
+// answered (a timeout, SERVFAIL) proves nothing: the domain keeps its status, and its next
+// check backs off, each gap twice the last while resolvers keep failing (CustomDomain.Checked).
 // Errors: the database's, when claiming fails; one domain's failure is in its CheckedDomain.
 func (s *Service) RecheckDueDomains(ctx context.Context) ([]CheckedDomain, error) {
 	var out []CheckedDomain

@@ -108,7 +108,7 @@ func MatchTXT(records []string, token string) FailureReason {
 // and gives it PendingExpiry more of background checks; a background check leaves a pending
 // domain pending until it expires. A verified domain lapses only after its record was
 // missing or wrong for Grace (resolver errors prove nothing and do not count), never on one
-// failed check.
+// failed check. Consecutive resolver errors back off (see retryAfter).
 func (d CustomDomain) Checked(reason FailureReason, now time.Time, manual bool, s DomainSchedule) (CustomDomain, string) {
 	n := d
 	n.LastCheckAt, n.UpdatedAt = &now, now
@@ -122,7 +122,7 @@ func (d CustomDomain) Checked(reason FailureReason, now time.Time, manual bool, 
 	}
 	n.FailureReason = &reason
 	if d.Status == DomainVerified {
-		return n.failingCheck(reason, now, s)
+		return n.failingCheck(reason, now, d.retryAfter(reason, now, s.FailingEvery, s), s)
 	}
 	if manual {
 		n.Status, n.RetryUntil, n.NextCheckAt = DomainFailed, at(now.Add(s.PendingExpiry)), at(now.Add(s.PendingEvery))
@@ -132,13 +132,26 @@ func (d CustomDomain) Checked(reason FailureReason, now time.Time, manual bool, 
 		n.Status, n.NextCheckAt = DomainFailed, nil
 		return n, statusChange(d, n, AuditDomainExpired)
 	}
-	n.NextCheckAt = at(now.Add(s.PendingEvery))
+	n.NextCheckAt = at(now.Add(d.retryAfter(reason, now, s.PendingEvery, s)))
 	return n, ""
 }
 
+// retryAfter is how long after a failed check at now the next one comes: every after most
+// failures, but consecutive resolver errors back off, each gap twice the last (the time
+// since the previous check, itself a resolver error), up to VerifiedEvery (or every, when
+// that is longer). A resolver that times out or answers SERVFAIL is asked ever less often
+// instead of at the failure's own pace, and a domain whose resolver is back is checked
+// again within twice its last gap.
+func (d CustomDomain) retryAfter(reason FailureReason, now time.Time, every time.Duration, s DomainSchedule) time.Duration {
+	if reason != FailureResolverError || d.FailureReason == nil || *d.FailureReason != FailureResolverError || d.LastCheckAt == nil {
+		return every
+	}
+	return min(max(2*now.Sub(*d.LastCheckAt), every), max(s.VerifiedEvery, every))
+}
+
 // failingCheck is a failed check of a verified domain: it lapses once its record has been
-// missing for the grace period.
-func (d CustomDomain) failingCheck(reason FailureReason, now time.Time, s DomainSchedule) (CustomDomain, string) {
+// missing for the grace period, else it is checked again after retry.
+func (d CustomDomain) failingCheck(reason FailureReason, now time.Time, retry time.Duration, s DomainSchedule) (CustomDomain, string) {
 	proven := reason != FailureResolverError // the record is missing or wrong, not the resolver
 	if proven && d.FailingSince == nil {
 		d.FailingSince = &now
@@ -147,7 +160,7 @@ func (d CustomDomain) failingCheck(reason FailureReason, now time.Time, s Domain
 		d.Status, d.VerifiedAt, d.FailingSince, d.NextCheckAt = DomainFailed, nil, nil, nil
 		return d, AuditDomainLapsed
 	}
-	d.NextCheckAt = at(now.Add(s.FailingEvery))
+	d.NextCheckAt = at(now.Add(retry))
 	return d, ""
 }
 

@@ -158,6 +158,34 @@ func TestCustomDomainChecked(t *testing.T) {
 			t.Fatalf("a match resets the grace period: %+v", back)
 		}
 	})
+	t.Run("consecutive resolver errors back off", func(t *testing.T) {
+		v, _ := pending.Checked("", t0, true, s)
+		for _, c := range []struct {
+			name  string
+			start domain.CustomDomain
+			every time.Duration
+		}{{"pending", pending, s.PendingEvery}, {"verified", v, s.FailingEvery}} {
+			d, now := c.start, t0.Add(time.Hour)
+			var gaps []time.Duration
+			for range 9 {
+				d, _ = d.Checked(domain.FailureResolverError, now, false, s)
+				gaps = append(gaps, d.NextCheckAt.Sub(now))
+				now = *d.NextCheckAt
+			}
+			if d.Status != c.start.Status {
+				t.Errorf("%s: resolver errors changed the status to %s", c.name, d.Status)
+			}
+			for i, g := range gaps {
+				want := min(c.every<<i, s.VerifiedEvery)
+				if g != want {
+					t.Errorf("%s: gap %d is %v, want %v (all: %v)", c.name, i, g, want, gaps)
+				}
+			}
+			if back, _ := d.Checked(domain.FailureRecordNotFound, now, false, s); back.NextCheckAt.Sub(now) != c.every {
+				t.Errorf("%s: a proven failure after resolver errors is checked again after %v, want %v", c.name, back.NextCheckAt.Sub(now), c.every)
+			}
+		}
+	})
 	t.Run("resolver error on a verified domain starts no grace period", func(t *testing.T) {
 		v, _ := pending.Checked("", t0, true, s)
 		d, _ := v.Checked(domain.FailureResolverError, t0.Add(time.Hour), false, s)

@@ -1,8 +1,13 @@
 package gormstore
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
@@ -40,7 +45,8 @@ var orgForeignKeys = map[string]bool{
 
 // dbErr is the one translation of driver errors into the domain's, for every repository
 // method's generic error path and for Store.Do: a busy or locked SQLite is
-// service_unavailable (the client retries), a write that references an organization deleted
+// service_unavailable (the client retries), so is a Postgres that cannot be reached or went
+// away mid-statement (restarting, shutting down, refusing connections), a write that references an organization deleted
 // meanwhile is organization_not_found, an error that is already a domain error passes
 // through, and anything else is wrapped with op for the log (an internal error).
 func dbErr(op string, err error) error {
@@ -52,6 +58,8 @@ func dbErr(op string, err error) error {
 		return err
 	case isBusy(err):
 		return domain.Unavailable("database is busy, try again", fmt.Errorf("%s: %w", op, err))
+	case isConnectionLost(err):
+		return domain.Unavailable("database is unavailable, try again", fmt.Errorf("%s: %w", op, err))
 	case referencesDeletedOrganization(err):
 		return domain.ErrOrganizationNotFound
 	}
@@ -67,6 +75,32 @@ func isBusy(err error) bool {
 	}
 	primary := lite.Code() & 0xff
 	return primary == sqliteBusy || primary == sqliteLocked
+}
+
+// unavailableStates are the SQLSTATEs of a Postgres that cannot serve now but will: class 08
+// (connection exception) by prefix, and these.
+var unavailableStates = map[string]bool{
+	"57P01": true, // admin_shutdown: terminated by a fast shutdown or pg_terminate_backend
+	"57P02": true, // crash_shutdown
+	"57P03": true, // cannot_connect_now: starting up or shutting down
+	"53300": true, // too_many_connections
+}
+
+// isConnectionLost reports an error of the connection rather than of the statement: the
+// server refused or dropped it, or said it is shutting down or starting. Retrying later on
+// a fresh connection can succeed, so callers answer service_unavailable. A statement cut
+// off at COMMIT may still have committed; the transaction then happened whole.
+func isConnectionLost(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return strings.HasPrefix(pg.Code, "08") || unavailableStates[pg.Code]
+	}
+	var connect *pgconn.ConnectError
+	var op *net.OpError
+	return errors.As(err, &connect) || errors.As(err, &op) || pgconn.Timeout(err) ||
+		errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE)
 }
 
 // referencesDeletedOrganization reports a Postgres foreign-key violation (SQLSTATE 23503) on
