@@ -140,7 +140,21 @@ func (tb *tab) count(selector string) int {
 // fill types value into the field matching the CSS selector, replacing what it held.
 func (tb *tab) fill(selector, value string) {
 	tb.t.Helper()
-	tb.do(chromedp.SetValue(chromedp.CSS(selector), ""), chromedp.SendKeys(chromedp.CSS(selector), value))
+	if !eval[bool](tb, `(f => { if (!f) return false; f.value = ''; return true; })(document.querySelector(`+jsString(selector)+`))`) {
+		tb.t.Fatalf("no field %s on %s:\n%s", selector, tb.location(), tb.text("main"))
+	}
+	tb.do(chromedp.SendKeys(chromedp.CSS(selector), value))
+}
+
+// choose selects the option whose value is value in the select (or sets the field)
+// matching the CSS selector.
+func (tb *tab) choose(selector, value string) {
+	tb.t.Helper()
+	got := eval[string](tb, `(f => { if (!f) return '<none>'; f.value = `+jsString(value)+`;
+		f.dispatchEvent(new Event('change', {bubbles: true})); return f.value; })(document.querySelector(`+jsString(selector)+`))`)
+	if got != value {
+		tb.t.Fatalf("cannot choose %q in %s (got %q) on %s", value, selector, got, tb.location())
+	}
 }
 
 // jsString quotes s as a JavaScript string literal.

@@ -7,5 +7,6 @@
 // Chromium is Debian's /usr/bin/chromium (ORGKIT_CHROMIUM overrides the path); axe-core is
 // the npm package pinned in package-lock.json beside this file (`npm ci` here, which
 // `make test` runs when it is missing). Without them the tests skip, and fail under CI=true.
-// Screenshots go to artifacts/ here, or to $ORGKIT_ARTIFACTS_DIR when set.
+// Screenshots go to artifacts/ here, or to $ORGKIT_ARTIFACTS_DIR when set. ORGKIT_BIN runs a
+// binary built already instead of building cmd/orgkit.
 package browsertest

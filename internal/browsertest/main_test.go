@@ -32,9 +32,13 @@ var (
 	buildErr  error
 )
 
-// orgkitBinary builds cmd/orgkit once per run: the tests drive the real binary.
+// orgkitBinary builds cmd/orgkit once per run: the tests drive the real binary. ORGKIT_BIN
+// names a binary built already instead.
 func orgkitBinary(t *testing.T) string {
 	t.Helper()
+	if bin := os.Getenv("ORGKIT_BIN"); bin != "" {
+		return bin
+	}
 	buildOnce.Do(func() {
 		builtBin = filepath.Join(binDir, "orgkit")
 		out, err := exec.Command("go", "build", "-o", builtBin, "github.com/orgkit/orgkit/cmd/orgkit").CombinedOutput()
