@@ -13,6 +13,7 @@ import (
 	"github.com/orgkit/orgkit/adapters/blob"
 	"github.com/orgkit/orgkit/adapters/dnsverify"
 	"github.com/orgkit/orgkit/adapters/gormstore"
+	"github.com/orgkit/orgkit/adapters/portal"
 	"github.com/orgkit/orgkit/app"
 )
 
@@ -40,6 +41,7 @@ func ConfigFromEnv(ctx context.Context, getenv func(string) string) (Config, err
 			VerificationPrefix: env("ORGKIT_DOMAIN_VERIFICATION_PREFIX", "_orgkit-verification")},
 		Mail:        MailConfig{SMTPURL: getenv("ORGKIT_SMTP_URL"), From: getenv("ORGKIT_MAIL_FROM")},
 		Invitations: InvitationsConfig{URL: getenv("ORGKIT_INVITE_URL")},
+		Portal:      PortalConfig{Cookie: env("ORGKIT_PORTAL_COOKIE", portal.DefaultCookie)},
 	}
 	if err := checkMailEnv(cfg); err != nil {
 		return Config{}, err

@@ -31,6 +31,7 @@ import (
 	"github.com/orgkit/orgkit/adapters/cache"
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/httpapi"
+	"github.com/orgkit/orgkit/adapters/portal"
 	"github.com/orgkit/orgkit/adapters/ratelimit"
 	"github.com/orgkit/orgkit/adapters/vaultcrypto"
 	"github.com/orgkit/orgkit/adapters/webhook"
@@ -96,6 +97,8 @@ type Config struct {
 	PublicURL string
 	// Webhooks configures the signed delivery of change events (Run delivers them).
 	Webhooks WebhooksConfig
+	// Portal configures the admin portal that RegisterPortal mounts.
+	Portal PortalConfig
 }
 
 // WebhooksConfig configures webhook endpoints and their deliveries. Endpoints' signing
@@ -200,6 +203,7 @@ type Kit struct {
 	api     *httpapi.API
 	limiter ports.RateLimiter
 	checks  map[string]func(context.Context) error
+	portal  *portal.Portal
 }
 
 // New puts orgkit together on cfg. It opens nothing the host did not configure and starts
@@ -269,6 +273,9 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache), PublicURL: cfg.PublicURL,
 		PersonalOrganizations: cfg.PersonalOrganizations, Webhooks: app.WebhooksConfig{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining})
+	if k.portal, err = newPortal(cfg, k.svc, verifier); err != nil {
+		return nil, fmt.Errorf("orgkit: %w", err)
+	}
 	return k, nil
 }
 

@@ -68,17 +68,10 @@ func WriteError(c *gin.Context, err error) { writeError(c, err) }
 // as internal_error, never with their own message; every 5xx is logged with the request id
 // and its cause.
 func writeError(c *gin.Context, err error) {
-	body := errorBody{Code: domain.CodeInternal, Message: "unexpected server error"}
+	status, body := describe(err)
 	var de *domain.Error
-	if errors.As(err, &de) && de.Code != domain.CodeInternal {
-		body = errorBody{Code: de.Code, Message: de.Message, Details: de.Details}
-		if de.Quota != nil {
-			setQuotaHeaders(c, *de.Quota)
-		}
-	}
-	status, ok := statusByCode[body.Code]
-	if !ok {
-		status = http.StatusInternalServerError
+	if errors.As(err, &de) && de.Code != domain.CodeInternal && de.Quota != nil {
+		setQuotaHeaders(c, *de.Quota)
 	}
 	if status == http.StatusServiceUnavailable && c.Writer.Header().Get("Retry-After") == "" {
 		// Every 503 is transient (a busy database, a slow Redis, a draining replica): say when
@@ -90,6 +83,28 @@ func writeError(c *gin.Context, err error) {
 			slog.String("code", string(body.Code)), slog.Any("error", err))
 	}
 	c.AbortWithStatusJSON(status, gin.H{"error": body})
+}
+
+// Describe is how the API answers err: the HTTP status of its code and the message a
+// client may see (an error without a domain code is 500 "unexpected server error", never its
+// own text). Other front ends over the same use cases (the admin portal) show errors with it,
+// so there is one error table.
+func Describe(err error) (status int, message string) {
+	status, body := describe(err)
+	return status, body.Message
+}
+
+func describe(err error) (int, errorBody) {
+	body := errorBody{Code: domain.CodeInternal, Message: "unexpected server error"}
+	var de *domain.Error
+	if errors.As(err, &de) && de.Code != domain.CodeInternal {
+		body = errorBody{Code: de.Code, Message: de.Message, Details: de.Details}
+	}
+	status, ok := statusByCode[body.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	return status, body
 }
 
 // setQuotaHeaders writes the RateLimit-* headers, and Retry-After on a refusal.

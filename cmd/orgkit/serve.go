@@ -135,7 +135,7 @@ func closeWhileDraining(h http.Handler, draining *atomic.Bool) http.Handler {
 }
 
 // newRouter is the binary's own Gin engine: orgkit's operational routes (with unknown routes
-// and methods answered in orgkit's envelope) and its API.
+// and methods answered in orgkit's envelope), its API and the admin portal at /portal/.
 func newRouter(k *orgkit.Kit, trustedProxies []string) (*gin.Engine, error) {
 	r := gin.New()
 	r.ContextWithFallback = true
@@ -144,6 +144,7 @@ func newRouter(k *orgkit.Kit, trustedProxies []string) (*gin.Engine, error) {
 	}
 	k.RegisterOps(r)
 	k.Register(r)
+	k.RegisterPortal(r)
 	return r, nil
 }
 
