@@ -163,6 +163,26 @@ func ExampleKit_RegisterOps() {
 	k.Register(r)
 }
 
+// RegisterPortal mounts the admin portal: /portal/ on an engine, here /admin/portal/ on a
+// group. Browsers sign in with the API's token in the session cookie.
+func ExampleKit_RegisterPortal() {
+	k, err := orgkit.New(context.Background(), orgkit.Config{DB: hostPool(), Auth: orgkit.AuthConfig{JWKSURL: os.Getenv("ORGKIT_AUTH_JWKS_URL")}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := gin.New()
+	k.Register(r)
+	k.RegisterPortal(r.Group("/admin")) // /admin/portal/, /admin/portal/organizations/{id}, …
+}
+
+// PortalConfig names the cookie the portal reads the token from; DevSignIn is for
+// development servers only.
+func ExamplePortalConfig() {
+	cfg := orgkit.Config{DB: hostPool(), Auth: orgkit.AuthConfig{HS256Secret: []byte(os.Getenv("ORGKIT_AUTH_HS256_SECRET"))},
+		Portal: orgkit.PortalConfig{Cookie: "app_session", DevSignIn: os.Getenv("APP_ENV") == "development"}}
+	_ = cfg
+}
+
 // Authenticate and OrganizationContext guard a host's own route.
 func ExampleKit_OrganizationContext() {
 	k, err := orgkit.New(context.Background(), orgkit.Config{DB: hostPool()})

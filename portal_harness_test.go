@@ -26,12 +26,17 @@ const portalRoot = "root@example.com"
 
 // portalKit serves orgkit's API and portal (development sign-in on) on SQLite, through a
 // real HTTP server.
-func portalKit(t *testing.T) (*orgkit.Kit, *httptest.Server) {
+// Each mod changes the configuration first.
+func portalKit(t *testing.T, mods ...func(*orgkit.Config)) (*orgkit.Kit, *httptest.Server) {
 	t.Helper()
 	ctx := context.Background()
-	k, err := orgkit.New(ctx, orgkit.Config{DB: hostDB(t, gormstore.SQLite), Auth: orgkit.AuthConfig{HS256Secret: secret},
+	cfg := orgkit.Config{DB: hostDB(t, gormstore.SQLite), Auth: orgkit.AuthConfig{HS256Secret: secret},
 		SuperadminEmails: []string{portalRoot}, VaultKeys: vaultKeys, Portal: orgkit.PortalConfig{DevSignIn: true},
-		Webhooks: orgkit.WebhooksConfig{AllowPrivate: true}})
+		Webhooks: orgkit.WebhooksConfig{AllowPrivate: true}, Domains: orgkit.DomainsConfig{Recheck: orgkit.RecheckConfig{Disabled: true}}}
+	for _, mod := range mods {
+		mod(&cfg)
+	}
+	k, err := orgkit.New(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -137,8 +137,10 @@ func TestPortal_Organizations(t *testing.T) {
 	t.Run("slug taken", func(t *testing.T) {
 		pg := root.post("/portal/organizations", url.Values{"name": {"Other"}, "slug": {"acme"}})
 		wantPage(t, pg, http.StatusConflict, "switcher")
-		if a := alertOf(pg); !strings.Contains(a, "slug") {
-			t.Fatalf("alert %q", a)
+		status, body := call(t, srv, "POST", "/v1/organizations", mint(t, "portal-dev|"+portalRoot, portalRoot), `{"name":"Other","slug":"acme"}`)
+		apiMsg, _ := body["error"].(map[string]any)["message"].(string)
+		if a := alertOf(pg); status != http.StatusConflict || apiMsg == "" || a != apiMsg {
+			t.Fatalf("alert %q, the API's message %q (%d)", a, apiMsg, status)
 		}
 	})
 	t.Run("profile", func(t *testing.T) {
@@ -166,6 +168,8 @@ func TestPortal_Organizations(t *testing.T) {
 		if alertOf(pg) == "" {
 			t.Fatal("no alert")
 		}
+		pg = root.upload(orgPath+"/logo", "logo", make([]byte, 2<<20))
+		wantPage(t, pg, http.StatusRequestEntityTooLarge, "error")
 		wantRedirect(t, root.post(orgPath+"/logo/delete", nil), orgPath)
 	})
 	t.Run("suspend", func(t *testing.T) {

@@ -22,7 +22,7 @@ func (p *Portal) registerOrganizations(g *gin.RouterGroup) {
 	}
 }
 
-var profilePage = orgPage{name: "profile", load: func(*gin.Context, *view) error { return nil }}
+var profilePage = orgPage{name: "profile", load: func(*Portal, *gin.Context, *view) error { return nil }}
 
 // switcherData is the organization switcher: the caller's organizations (superadmins: all).
 type switcherData struct {

@@ -16,7 +16,7 @@ type orgPage struct {
 	label  string        // in the navigation
 	suffix string        // after /portal/organizations/{id}
 	action domain.Action // what the caller must be allowed to see it in the navigation
-	load   func(c *gin.Context, v *view) error
+	load   func(p *Portal, c *gin.Context, v *view) error
 }
 
 // orgNav is the navigation between an organization's pages, in order.
@@ -82,7 +82,7 @@ func (p *Portal) show(pg orgPage) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		v, err := p.orgView(c, pg.name)
 		if err == nil {
-			err = pg.load(c, &v)
+			err = pg.load(p, c, &v)
 		}
 		if err != nil {
 			p.fail(c, err)
@@ -130,7 +130,7 @@ func (p *Portal) reload(c *gin.Context, pg orgPage, v view, status int) {
 	if org, _, err := p.svc.CurrentOrganization(c.Request.Context(), sessionOf(c).principal, &v.Org.ID); err == nil {
 		v.Org = &org
 	}
-	if err := pg.load(c, &v); err != nil {
+	if err := pg.load(p, c, &v); err != nil {
 		if v.Alert == "" {
 			p.fail(c, err)
 			return

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -58,6 +59,12 @@ var funcs = template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
 	"join": strings.Join,
+	"lastAttempt": func(a []domain.WebhookAttempt) *domain.WebhookAttempt {
+		if len(a) == 0 {
+			return nil
+		}
+		return &a[len(a)-1]
+	},
 	"orgPath": func(id int64, rest string) string {
 		return fmt.Sprintf("/portal/organizations/%d%s", id, rest)
 	},
@@ -134,3 +141,6 @@ func (p *Portal) describe(err error) (int, string) {
 	}
 	return status, msg
 }
+
+// escape is a query parameter's value, escaped.
+func escape(s string) string { return url.QueryEscape(s) }

@@ -52,6 +52,7 @@ type config struct {
 	AccessCacheTTL   string
 	PersonalOrgs     string // ORGKIT_PERSONAL_ORGANIZATIONS, a boolean
 	WebhookPrivate   string // ORGKIT_WEBHOOK_ALLOW_PRIVATE, a boolean
+	PortalCookie     string
 	Dev              bool
 }
 
@@ -91,6 +92,7 @@ func (c *config) settings() []setting {
 		{"access-cache-ttl", "ORGKIT_ACCESS_CACHE_TTL", "2s", "how long a replica may act on a caller's roles or an organization's status another replica changed (0: no access cache)", &c.AccessCacheTTL},
 		{"personal-organizations", "ORGKIT_PERSONAL_ORGANIZATIONS", "false", "give a user who signs in belonging to no organization one of their own, once", &c.PersonalOrgs},
 		{"webhook-allow-private", "ORGKIT_WEBHOOK_ALLOW_PRIVATE", "false", "deliver webhooks over plain http and to private, loopback and link-local addresses (development and tests; serve --dev sets it)", &c.WebhookPrivate},
+		{"portal-cookie", "ORGKIT_PORTAL_COOKIE", "__session", "cookie holding the admin portal's token (/portal/; Clerk's session cookie by default)", &c.PortalCookie},
 		{"debug-addr", "ORGKIT_DEBUG_ADDR", "", "loopback address of a pprof and /debug/vars listener (empty: none)", &c.DebugAddr},
 	}
 }
