@@ -4,13 +4,17 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 PG_DSN  ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 REDIS   ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-integration generate lint build bench bench-http bench-scale
+.PHONY: run test test-integration generate lint build bench bench-http bench-scale browser-deps
 
 run: ## serve on SQLite with a generated development secret (see the printed token command)
 	$(GO) run ./cmd/orgkit serve --dev
 
-test: ## unit, contract (SQLite, plus Postgres/Redis when ORGKIT_TEST_* are set) and HTTP tests, with the race detector
+test: browser-deps ## unit, contract (SQLite, plus Postgres/Redis when ORGKIT_TEST_* are set), HTTP and browser tests, with the race detector
 	$(GO) test -race -count=1 -timeout 30m ./...
+
+browser-deps: ## axe-core for the browser tests (npm ci in internal/browsertest) when Chromium is installed and it is missing
+	@if [ -x /usr/bin/chromium ] && [ ! -f internal/browsertest/node_modules/axe-core/axe.min.js ]; then \
+		npm ci --prefix internal/browsertest --ignore-scripts --no-audit --no-fund; fi
 
 test-integration: ## the same against the local Postgres and Redis
 	ORGKIT_TEST_POSTGRES_DSN='$(PG_DSN)' ORGKIT_TEST_REDIS_URL='$(REDIS)' $(MAKE) test
