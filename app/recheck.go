@@ -32,17 +32,22 @@ type CheckedDomain struct {
 // RecheckDueDomains checks every domain whose next check is due, as Kit.Run does on its
 // schedule, and returns what it checked. Replicas running it together check each due domain
 // once: claiming a domain moves its next check beyond the time a check takes. Status changes
-// are audited (without an actor) and drop the resolve cache's entry.
-// Errors: the database's, when claiming fails; one domain's failure is in its CheckedDomain.
+// are audited (without an actor) and drop the resolve cache's entry. When ctx ends it claims
+// no more, but finishes the checks it claimed.
+// Errors: ctx's when it ended, the database's, when claiming fails; one domain's failure is in its CheckedDomain.
 func (s *Service) RecheckDueDomains(ctx context.Context) ([]CheckedDomain, error) {
 	var out []CheckedDomain
 	for {
 		now := s.clock.Now()
-		due, err := s.uow.Domains().ClaimDue(ctx, now, now.Add(checkLease), checkBatch)
+		// The claim is not cancelled when ctx ends: one that commits while its caller gives up
+		// would leave its domains to the lease.
+		due, err := s.uow.Domains().ClaimDue(context.WithoutCancel(ctx), now, now.Add(checkLease), checkBatch)
 		if err != nil {
 			return out, wrap("claim due domains", err)
 		}
-		out = append(out, s.checkAll(ctx, due)...)
+		// Claimed domains are checked even when ctx ends (the replica is stopping): each
+		// check is bounded, while one abandoned would wait out the whole lease.
+		out = append(out, s.checkAll(context.WithoutCancel(ctx), due)...)
 		if len(due) < checkBatch || ctx.Err() != nil {
 			return out, ctx.Err()
 		}
