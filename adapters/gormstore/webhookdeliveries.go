@@ -78,13 +78,14 @@ func (r webhookRepo) AddDeliveries(ctx context.Context, ev domain.Event, endpoin
 	}
 	created := storedTime(ev.CreatedAt)
 	if r.dialect == Postgres {
-		// Wait for a head being finished, and hold the heads until commit: otherwise its
-		// RecordAttempt could promote the next one without seeing this (uncommitted)
-		// delivery, which would then wait, not due, forever. SQLite has one writer at a time.
-		if err := r.db.WithContext(ctx).Exec(`SELECT id FROM orgkit_webhook_deliveries WHERE status = 'pending'
-			AND next_attempt_at IS NOT NULL AND endpoint_id IN ? AND COALESCE(organization_id, 0) = ? FOR SHARE`,
-			endpointIDs, orgKey(ev.OrganizationID)).Error; err != nil {
-			return dbErr("lock the heads of webhook deliveries", err)
+		// Hold each pair's lock, shared (changes queue side by side), until commit: the
+		// attempt that finishes the pair's head takes it exclusively before it promotes the
+		// next, so it waits for this delivery instead of missing it (which would then wait,
+		// not due, forever), and one that finished before is seen by the insert below.
+		// Locking the head rows instead missed a head promoted while that lock waited.
+		if err := r.db.WithContext(ctx).Exec(`SELECT pg_advisory_xact_lock_shared(`+pairLockKey("id")+`)
+			FROM orgkit_webhook_endpoints WHERE id IN ? ORDER BY id`, orgKey(ev.OrganizationID), endpointIDs).Error; err != nil {
+			return dbErr("lock the webhook delivery queues", err)
 		}
 	}
 	// A delivery behind a pending one of its endpoint and organization waits, not due (NULL),
@@ -139,6 +140,13 @@ func (r webhookRepo) RecordAttempt(ctx context.Context, d domain.WebhookDelivery
 	attempt.ID = 0
 	// A savepoint when the caller is in a transaction already.
 	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if r.dialect == Postgres && d.Status != domain.DeliveryPending {
+			// It leaves the queue and promotes the next: wait for the changes queueing
+			// behind it to commit (AddDeliveries), so the promotion sees them.
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(`+pairLockKey("?::bigint")+`)`, d.EndpointID, orgKey(d.OrganizationID)).Error; err != nil {
+				return dbErr("lock the webhook delivery queue", err)
+			}
+		}
 		q := "UPDATE orgkit_webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?"
 		args := []any{string(d.Status), d.Attempts, nextAttempt(storedTime(d.NextAttemptAt)), storedTime(d.UpdatedAt), d.ID}
 		if !d.LeaseUntil.IsZero() { // only while this claim's lease holds: a late attempt loses
@@ -175,6 +183,12 @@ func promoteNext(tx *gorm.DB, d domain.WebhookDelivery) error {
 			AND endpoint_id = ? AND COALESCE(organization_id, 0) = ?)`,
 		d.EndpointID, orgKey(d.OrganizationID), d.EndpointID, orgKey(d.OrganizationID)).Error
 	return dbErr("promote the next webhook delivery", err)
+}
+
+// pairLockKey is the Postgres advisory lock of one endpoint and organization's queue: the
+// endpoint id is the SQL expression endpoint, the organization (orgKey) the next parameter.
+func pairLockKey(endpoint string) string {
+	return "hashtextextended('orgkit_webhook_queue:' || " + endpoint + " || ':' || ?::bigint, 0)"
 }
 
 // orgKey is an organization id as the queue's pairs compare it: 0 for the platform.
