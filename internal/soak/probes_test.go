@@ -14,12 +14,12 @@ const propagationBound = 2 * time.Second
 
 // prober changes state on one replica and measures how long the others take to show it.
 type prober struct {
-	b         *balancer
-	f         *fixture
-	dns       *dnsServer
-	worst     time.Duration
-	measured  int
-	failures  []string
+	b        *balancer
+	f        *fixture
+	dns      *dnsServer
+	worst    time.Duration
+	measured int
+	failures []string
 }
 
 // await asks every observer the request until accept holds on each, and reports how long
