@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 PG_DSN  ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 REDIS   ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test test-integration generate lint build bench bench-http bench-scale browser-deps
+.PHONY: run test test-integration generate lint build bench bench-http bench-scale browser-deps soak
 
 run: ## serve on SQLite with a generated development secret (see the printed token command)
 	$(GO) run ./cmd/orgkit serve --dev
@@ -18,6 +18,10 @@ browser-deps: ## axe-core for the browser tests (npm ci in internal/browsertest)
 
 test-integration: ## the same against the local Postgres and Redis
 	ORGKIT_TEST_POSTGRES_DSN='$(PG_DSN)' ORGKIT_TEST_REDIS_URL='$(REDIS)' $(MAKE) test
+
+soak: ## 3 replicas of the binary on a fresh database of PG_DSN and on REDIS under load for 3 minutes (ORGKIT_SOAK_DURATION): shared rate limits, cache invalidation, domain re-checks, webhook delivery, rolling restarts
+	ORGKIT_TEST_POSTGRES_DSN='$(PG_DSN)' ORGKIT_TEST_REDIS_URL='$(REDIS)' ORGKIT_SOAK_DURATION="$${ORGKIT_SOAK_DURATION:-3m}" \
+		$(GO) test -count=1 -timeout 20m -run '^TestSoak$$' -v ./internal/soak
 
 generate: ## regenerate the gomock doubles (committed)
 	$(GO) generate ./...

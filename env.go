@@ -129,6 +129,7 @@ func durationsFromEnv(getenv func(string) string, cfg *Config) error {
 		{"ORGKIT_RESOLVE_NEGATIVE_TTL", &cfg.Resolve.NegativeTTL},
 		{"ORGKIT_DOMAIN_RECHECK_PENDING", &cfg.Domains.Recheck.PendingEvery},
 		{"ORGKIT_DOMAIN_RECHECK_VERIFIED", &cfg.Domains.Recheck.VerifiedEvery},
+		{"ORGKIT_DOMAIN_RECHECK_POLL", &cfg.Domains.Recheck.PollEvery},
 		{"ORGKIT_DOMAIN_GRACE", &cfg.Domains.Recheck.Grace},
 	} {
 		v := getenv(d.name)

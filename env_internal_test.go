@@ -110,3 +110,31 @@ func TestConfigFromEnv_Blobs(t *testing.T) {
 		}
 	}
 }
+
+// ORGKIT_DOMAIN_RECHECK_POLL sets how often Run looks for due domains; unset keeps Run's
+// default (zero here), and a value that is not a positive duration names the variable.
+func TestConfigFromEnv_RecheckPoll(t *testing.T) {
+	for _, c := range []struct {
+		value string
+		want  time.Duration
+		fails bool
+	}{{"", 0, false}, {"250ms", 250 * time.Millisecond, false}, {"0s", 0, true}, {"often", 0, true}} {
+		env := map[string]string{"ORGKIT_DATABASE_URL": "sqlite:" + filepath.Join(t.TempDir(), "orgkit.db"), "ORGKIT_DOMAIN_RECHECK_POLL": c.value}
+		cfg, err := ConfigFromEnv(context.Background(), func(k string) string { return env[k] })
+		if c.fails {
+			if err == nil || !strings.Contains(err.Error(), "ORGKIT_DOMAIN_RECHECK_POLL") {
+				t.Errorf("%q: %v, want an error naming ORGKIT_DOMAIN_RECHECK_POLL", c.value, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", c.value, err)
+		}
+		if got := cfg.Domains.Recheck.PollEvery; got != c.want {
+			t.Errorf("%q: PollEvery %v, want %v", c.value, got, c.want)
+		}
+		if err := CloseConfig(cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

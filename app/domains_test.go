@@ -221,3 +221,50 @@ func TestRecheckDueDomains_LapseDropsTheCacheEntry(t *testing.T) {
 		t.Fatalf("%+v %v", got, err)
 	}
 }
+
+// A replica told to stop (ctx ends) during a background check finishes and records it: an
+// abandoned claim would keep the domain unchecked for the whole lease.
+func TestRecheckDueDomains_FinishesClaimedChecksWhenStopped(t *testing.T) {
+	d := newDeps(t, app.Config{}, withDNSAndCache)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	d.store.doms.EXPECT().ClaimDue(gomock.Any(), now, gomock.Any(), gomock.Any()).Return([]domain.CustomDomain{pendingDomain}, nil)
+	d.dns.EXPECT().LookupTXT(gomock.Any(), gomock.Any()).DoAndReturn(func(lctx context.Context, _ string) ([]string, error) {
+		stop() // SIGTERM arrives while the resolver answers
+		if lctx.Err() != nil {
+			return nil, lctx.Err()
+		}
+		return []string{"tok"}, nil
+	})
+	d.tx.doms.EXPECT().GetForUpdate(gomock.Any(), int64(10), int64(5)).Return(pendingDomain, nil)
+	d.tx.doms.EXPECT().Update(gomock.Any(), gomock.Any()).DoAndReturn(func(uctx context.Context, c domain.CustomDomain) (domain.CustomDomain, error) {
+		return c, uctx.Err()
+	})
+	d.audited(domain.AuditDomainVerified, nil)
+	d.cache.EXPECT().Delete(gomock.Any(), "domain:clinic.example.com").Return(nil)
+	got, err := d.svc.RecheckDueDomains(ctx)
+	if !errors.Is(err, context.Canceled) || len(got) != 1 || got[0].Err != nil || got[0].Action != domain.AuditDomainVerified {
+		t.Fatalf("%+v %v; want the claimed check recorded, then ctx's error", got, err)
+	}
+}
+
+// Nor is the claim cut off when the replica is told to stop during it: domains claimed by a
+// statement that committed are checked.
+func TestRecheckDueDomains_ChecksWhatItClaimedWhileStopping(t *testing.T) {
+	d := newDeps(t, app.Config{}, withDNSAndCache)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	d.store.doms.EXPECT().ClaimDue(gomock.Any(), now, gomock.Any(), gomock.Any()).DoAndReturn(func(cctx context.Context, _, _ time.Time, _ int) ([]domain.CustomDomain, error) {
+		stop() // SIGTERM arrives while the claim commits
+		return []domain.CustomDomain{pendingDomain}, cctx.Err()
+	})
+	d.dns.EXPECT().LookupTXT(gomock.Any(), gomock.Any()).Return([]string{"tok"}, nil)
+	d.tx.doms.EXPECT().GetForUpdate(gomock.Any(), int64(10), int64(5)).Return(pendingDomain, nil)
+	d.tx.doms.EXPECT().Update(gomock.Any(), gomock.Any()).DoAndReturn(func(_ context.Context, c domain.CustomDomain) (domain.CustomDomain, error) { return c, nil })
+	d.audited(domain.AuditDomainVerified, nil)
+	d.cache.EXPECT().Delete(gomock.Any(), "domain:clinic.example.com").Return(nil)
+	got, err := d.svc.RecheckDueDomains(ctx)
+	if !errors.Is(err, context.Canceled) || len(got) != 1 || got[0].Action != domain.AuditDomainVerified {
+		t.Fatalf("%+v %v; want the claimed domain checked", got, err)
+	}
+}

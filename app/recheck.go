@@ -35,16 +35,21 @@ type CheckedDomain struct {
 // are audited (without an actor) and drop the resolve cache's entry. A check no resolver
 // answered (a timeout, SERVFAIL) proves nothing: the domain keeps its status, and its next
 // check backs off, each gap twice the last while resolvers keep failing (CustomDomain.Checked).
-// Errors: the database's, when claiming fails; one domain's failure is in its CheckedDomain.
+// When ctx ends it claims no more, but finishes the checks it claimed.
+// Errors: ctx's when it ended, the database's, when claiming fails; one domain's failure is in its CheckedDomain.
 func (s *Service) RecheckDueDomains(ctx context.Context) ([]CheckedDomain, error) {
 	var out []CheckedDomain
 	for {
 		now := s.clock.Now()
-		due, err := s.uow.Domains().ClaimDue(ctx, now, now.Add(checkLease), checkBatch)
+		// The claim is not cancelled when ctx ends: one that commits while its caller gives up
+		// would leave its domains to the lease.
+		due, err := s.uow.Domains().ClaimDue(context.WithoutCancel(ctx), now, now.Add(checkLease), checkBatch)
 		if err != nil {
 			return out, wrap("claim due domains", err)
 		}
-		out = append(out, s.checkAll(ctx, due)...)
+		// Claimed domains are checked even when ctx ends (the replica is stopping): each
+		// check is bounded, while one abandoned would wait out the whole lease.
+		out = append(out, s.checkAll(context.WithoutCancel(ctx), due)...)
 		if len(due) < checkBatch || ctx.Err() != nil {
 			return out, ctx.Err()
 		}

@@ -63,17 +63,24 @@ func (s *Service) DeliverWebhooks(ctx context.Context) (int, error) {
 	return delivered, wrap("deliver webhooks", errors.Join(errs...))
 }
 
-// deliverNext claims and sends one delivery after another until none is due. Each claimed
-// delivery heads its own endpoint and organization, so workers never break an order.
+// deliverNext claims and sends one delivery after another until none is due or ctx ends.
+// Each claimed delivery heads its own endpoint and organization, so workers never break an
+// order.
 func (s *Service) deliverNext(ctx context.Context) (int, error) {
 	delivered := 0
 	for ctx.Err() == nil {
 		now := s.clock.Now()
-		claimed, err := s.uow.Webhooks().ClaimDue(ctx, now, now.Add(webhookLease), 1)
+		// The claim is not cancelled when ctx ends: one that commits while its caller gives up
+		// would leave the delivery leased with nobody to send it.
+		claimed, err := s.uow.Webhooks().ClaimDue(context.WithoutCancel(ctx), now, now.Add(webhookLease), 1)
 		if err != nil || len(claimed) == 0 {
 			return delivered, err
 		}
-		ok, err := s.attempt(ctx, claimed[0])
+		// A claimed delivery is finished even when ctx ends (the replica is stopping): its
+		// attempt is bounded by the sender's timeout, while one abandoned would hold its
+		// endpoint and organization's queue for the whole lease, and could reach the receiver
+		// a second time when the lease ran out.
+		ok, err := s.attempt(context.WithoutCancel(ctx), claimed[0])
 		if err != nil {
 			return delivered, err
 		}

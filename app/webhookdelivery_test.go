@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -150,5 +151,68 @@ func TestDeliverWebhooks_OneFailureAfterAQuietSpellDisablesNothing(t *testing.T)
 	// No UpdateEndpoint and no audit record are expected.
 	if _, err := d.svc.DeliverWebhooks(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A replica told to stop (ctx ends) while a delivery is on its way finishes that delivery and
+// records it: abandoned, it would hold its queue for the lease and be sent a second time.
+func TestDeliverWebhooks_FinishesTheAttemptInFlightWhenStopped(t *testing.T) {
+	sender := mocks.NewMockWebhookSender(gomock.NewController(t))
+	d := newDeps(t, app.Config{}, withSender(sender))
+	ep := domain.WebhookEndpoint{ID: 7, OrganizationID: &org.ID, URL: "https://hooks.example.com/", Secret: []byte("sealed")}
+	del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending,
+		Event: domain.Event{PublicID: "evt_1", Payload: []byte(`{}`)}}
+	oneDue(d, del, ep)
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	sender.EXPECT().Send(gomock.Any(), gomock.Any()).DoAndReturn(func(sctx context.Context, _ ports.WebhookRequest) (ports.WebhookResponse, error) {
+		stop() // SIGTERM arrives while the receiver answers
+		if sctx.Err() != nil {
+			return ports.WebhookResponse{}, sctx.Err()
+		}
+		return ports.WebhookResponse{StatusCode: http.StatusNoContent}, nil
+	})
+	d.store.hooks.EXPECT().RecordAttempt(gomock.Any(), gomock.Any(), gomock.Any()).DoAndReturn(func(rctx context.Context, got domain.WebhookDelivery, a domain.WebhookAttempt) error {
+		if rctx.Err() != nil {
+			return rctx.Err()
+		}
+		if got.Status != domain.DeliveryDelivered || a.StatusCode != http.StatusNoContent || a.Error != "" {
+			t.Errorf("recorded %+v %+v", got, a)
+		}
+		return nil
+	})
+	if n, err := d.svc.DeliverWebhooks(ctx); n != 1 || err != nil {
+		t.Fatalf("delivered %d, %v; want the one in flight delivered and recorded", n, err)
+	}
+}
+
+// Nor is a claim cut off when the replica is told to stop during it: a claim that committed
+// while its caller gave up would leave the delivery leased with nobody to send it.
+func TestDeliverWebhooks_SendsWhatItClaimedWhileStopping(t *testing.T) {
+	sender := mocks.NewMockWebhookSender(gomock.NewController(t))
+	d := newDeps(t, app.Config{}, withSender(sender))
+	ep := domain.WebhookEndpoint{ID: 7, OrganizationID: &org.ID, URL: "https://hooks.example.com/", Secret: []byte("sealed")}
+	del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending,
+		Event: domain.Event{PublicID: "evt_1", Payload: []byte(`{}`)}}
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	var once sync.Once
+	d.store.hooks.EXPECT().ClaimDue(gomock.Any(), now, now.Add(time.Minute), 1).DoAndReturn(func(cctx context.Context, _, _ time.Time, _ int) ([]domain.WebhookDelivery, error) {
+		claimed := false
+		once.Do(func() { stop(); claimed = true }) // SIGTERM arrives while the claim commits
+		if cctx.Err() != nil {
+			return nil, cctx.Err()
+		}
+		if claimed {
+			return []domain.WebhookDelivery{del}, nil
+		}
+		return nil, nil
+	}).AnyTimes()
+	d.store.hooks.EXPECT().Subscribers(gomock.Any(), del.OrganizationID).Return([]domain.WebhookEndpoint{ep}, nil)
+	d.sealer.EXPECT().Open(ep.Secret, domain.WebhookSecretAAD(ep.ID)).Return([]byte("whsec_c2VjcmV0"), nil)
+	sender.EXPECT().Send(gomock.Any(), gomock.Any()).Return(ports.WebhookResponse{StatusCode: http.StatusNoContent}, nil)
+	d.store.hooks.EXPECT().RecordAttempt(gomock.Any(), gomock.Any(), gomock.Any()).Return(nil)
+	if n, err := d.svc.DeliverWebhooks(ctx); n != 1 || err != nil {
+		t.Fatalf("delivered %d, %v; want the claimed one delivered", n, err)
 	}
 }

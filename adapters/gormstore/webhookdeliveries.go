@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"fmt"
-	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -79,8 +77,16 @@ func (r webhookRepo) AddDeliveries(ctx context.Context, ev domain.Event, endpoin
 		lock, dueParam = " FOR KEY SHARE", "?::timestamptz" // a CASE branch's parameter has no type of its own
 	}
 	created := storedTime(ev.CreatedAt)
-	if err := lockPairs(r.db.WithContext(ctx), r.dialect, endpointIDs, ev.OrganizationID); err != nil {
-		return err
+	if r.dialect == Postgres {
+		// Hold each pair's lock, shared (changes queue side by side), until commit: the
+		// attempt that finishes the pair's head takes it exclusively before it promotes the
+		// next, so it waits for this delivery instead of missing it (which would then wait,
+		// not due, forever), and one that finished before is seen by the insert below.
+		// Locking the head rows instead missed a head promoted while that lock waited.
+		if err := r.db.WithContext(ctx).Exec(`SELECT pg_advisory_xact_lock_shared(`+pairLockKey("id")+`)
+			FROM orgkit_webhook_endpoints WHERE id IN ? ORDER BY id`, orgKey(ev.OrganizationID), endpointIDs).Error; err != nil {
+			return dbErr("lock the webhook delivery queues", err)
+		}
 	}
 	// A delivery behind a pending one of its endpoint and organization waits, not due (NULL),
 	// until RecordAttempt finishes the one before it: claims then never walk a backlog.
@@ -134,6 +140,13 @@ func (r webhookRepo) RecordAttempt(ctx context.Context, d domain.WebhookDelivery
 	attempt.ID = 0
 	// A savepoint when the caller is in a transaction already.
 	err := r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if r.dialect == Postgres && d.Status != domain.DeliveryPending {
+			// It leaves the queue and promotes the next: wait for the changes queueing
+			// behind it to commit (AddDeliveries), so the promotion sees them.
+			if err := tx.Exec(`SELECT pg_advisory_xact_lock(`+pairLockKey("?::bigint")+`)`, d.EndpointID, orgKey(d.OrganizationID)).Error; err != nil {
+				return dbErr("lock the webhook delivery queue", err)
+			}
+		}
 		q := "UPDATE orgkit_webhook_deliveries SET status = ?, attempts = ?, next_attempt_at = ?, updated_at = ? WHERE id = ?"
 		args := []any{string(d.Status), d.Attempts, nextAttempt(storedTime(d.NextAttemptAt)), storedTime(d.UpdatedAt), d.ID}
 		if !d.LeaseUntil.IsZero() { // only while this claim's lease holds: a late attempt loses
@@ -152,9 +165,6 @@ func (r webhookRepo) RecordAttempt(ctx context.Context, d domain.WebhookDelivery
 		}
 		if d.Status == domain.DeliveryPending {
 			return nil
-		}
-		if err := lockPairs(tx, r.dialect, []int64{d.EndpointID}, d.OrganizationID); err != nil {
-			return err
 		}
 		return promoteNext(tx, d)
 	})
@@ -175,28 +185,10 @@ func promoteNext(tx *gorm.DB, d domain.WebhookDelivery) error {
 	return dbErr("promote the next webhook delivery", err)
 }
 
-// pairLockBase namespaces the advisory locks of the delivery queue's pairs (audit.go's
-// chains use another).
-const pairLockBase = int64(0x6f726701) << 32
-
-// lockPairs holds, until commit, the queue of each endpoint's pair with orgID on Postgres.
-// AddDeliveries takes it before deciding that a new delivery waits behind a pending one,
-// and RecordAttempt before promoting the next: whichever comes second sees what the first
-// committed. Without it a head could finish and promote nothing in the moment between that
-// decision and its commit, leaving the new delivery waiting, not due, forever. Endpoints are
-// locked in id order, so two changes never wait on each other. SQLite has one writer at a time.
-func lockPairs(db *gorm.DB, dialect Dialect, endpointIDs []int64, orgID *int64) error {
-	if dialect != Postgres {
-		return nil
-	}
-	for _, id := range slices.Sorted(slices.Values(endpointIDs)) {
-		h := fnv.New32a()
-		fmt.Fprintf(h, "%d/%d", id, orgKey(orgID))
-		if err := db.Exec("SELECT pg_advisory_xact_lock(?)", pairLockBase|int64(h.Sum32())).Error; err != nil {
-			return dbErr("lock a webhook delivery queue", err)
-		}
-	}
-	return nil
+// pairLockKey is the Postgres advisory lock of one endpoint and organization's queue: the
+// endpoint id is the SQL expression endpoint, the organization (orgKey) the next parameter.
+func pairLockKey(endpoint string) string {
+	return "hashtextextended('orgkit_webhook_queue:' || " + endpoint + " || ':' || ?::bigint, 0)"
 }
 
 // orgKey is an organization id as the queue's pairs compare it: 0 for the platform.

@@ -34,6 +34,7 @@ type config struct {
 	DomainRecheck    string // ORGKIT_DOMAIN_RECHECK, a boolean
 	RecheckPending   time.Duration
 	RecheckVerified  time.Duration
+	RecheckPoll      time.Duration
 	DomainGrace      time.Duration
 	ResolveCacheTTL  time.Duration
 	ResolveNegTTL    time.Duration
@@ -107,6 +108,7 @@ func (c *config) register(fs *flag.FlagSet) {
 	fs.DurationVar(&c.ResolveNegTTL, "resolve-negative-ttl", 30*time.Second, "how long resolve remembers that a name resolves to nothing (ORGKIT_RESOLVE_NEGATIVE_TTL)")
 	fs.DurationVar(&c.RecheckPending, "domain-recheck-pending", 15*time.Minute, "how often an unverified domain is checked again, for 7 days (ORGKIT_DOMAIN_RECHECK_PENDING)")
 	fs.DurationVar(&c.RecheckVerified, "domain-recheck-verified", 24*time.Hour, "how often a verified domain is checked again (ORGKIT_DOMAIN_RECHECK_VERIFIED)")
+	fs.DurationVar(&c.RecheckPoll, "domain-recheck-poll", time.Minute, "how often each replica looks for domains due for a check (ORGKIT_DOMAIN_RECHECK_POLL)")
 	fs.DurationVar(&c.DomainGrace, "domain-grace", 72*time.Hour, "how long a verified domain's record may be missing before it lapses (ORGKIT_DOMAIN_GRACE)")
 	fs.DurationVar(&c.ShutdownDelay, "shutdown-delay", 5*time.Second, "after SIGTERM, /readyz answers 503 while serving for this long, then drain (ORGKIT_SHUTDOWN_DELAY)")
 	fs.IntVar(&c.DBMaxConns, "db-max-conns", gormstore.DefaultMaxConns, "Postgres connection pool size, idle = open (ORGKIT_DB_MAX_CONNS)")
@@ -119,6 +121,7 @@ var typedSettings = []struct{ flag, env, want string }{
 	{"resolve-negative-ttl", "ORGKIT_RESOLVE_NEGATIVE_TTL", "a positive duration such as 30s"},
 	{"domain-recheck-pending", "ORGKIT_DOMAIN_RECHECK_PENDING", "a positive duration such as 15m"},
 	{"domain-recheck-verified", "ORGKIT_DOMAIN_RECHECK_VERIFIED", "a positive duration such as 24h"},
+	{"domain-recheck-poll", "ORGKIT_DOMAIN_RECHECK_POLL", "a positive duration such as 1m"},
 	{"domain-grace", "ORGKIT_DOMAIN_GRACE", "a positive duration such as 72h"},
 	{"shutdown-delay", "ORGKIT_SHUTDOWN_DELAY", "a duration such as 5s, or 0"},
 	{"db-max-conns", "ORGKIT_DB_MAX_CONNS", "a positive number of connections"},
@@ -195,6 +198,7 @@ func (c *config) durations() []struct {
 		{"ORGKIT_RESOLVE_NEGATIVE_TTL", "resolve-negative-ttl", &c.ResolveNegTTL},
 		{"ORGKIT_DOMAIN_RECHECK_PENDING", "domain-recheck-pending", &c.RecheckPending},
 		{"ORGKIT_DOMAIN_RECHECK_VERIFIED", "domain-recheck-verified", &c.RecheckVerified},
+		{"ORGKIT_DOMAIN_RECHECK_POLL", "domain-recheck-poll", &c.RecheckPoll},
 		{"ORGKIT_DOMAIN_GRACE", "domain-grace", &c.DomainGrace},
 	}
 }

@@ -61,13 +61,32 @@ func serve(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
+	ran := make(chan struct{})
 	go func() {
+		defer close(ran)
 		if err := k.Run(ctx); err != nil {
 			log.Error("background work stopped", slog.Any("error", err))
 		}
 	}()
 	s := server{addr: cfg.HTTPAddr, handler: router, log: log, delay: cfg.ShutdownDelay, draining: &draining}
-	return s.listenAndServe(ctx, e.stdout)
+	err = s.listenAndServe(ctx, e.stdout)
+	if ctx.Err() != nil {
+		awaitBackground(ran, log)
+	}
+	return err
+}
+
+// awaitBackground waits, up to shutdownGrace, for Run to finish what it claimed (a webhook
+// delivery, a domain check): a process that exited in the middle would leave the claim to
+// its lease, and the receiver could get the delivery twice.
+func awaitBackground(ran <-chan struct{}, log *slog.Logger) {
+	t := time.NewTimer(shutdownGrace)
+	defer t.Stop()
+	select {
+	case <-ran:
+	case <-t.C:
+		log.Warn("background work did not stop in time; what it claimed waits for its lease", slog.Duration("grace", shutdownGrace))
+	}
 }
 
 // server is the HTTP listener and its two-step shutdown.
