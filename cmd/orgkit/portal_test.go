@@ -88,3 +88,55 @@ func TestServe_PortalCookie(t *testing.T) {
 		t.Fatalf("ORGKIT_PORTAL_COOKIE: %d\n%s", code, body)
 	}
 }
+
+// A developer who signs in to the portal (serve --dev) and calls the API with
+// `orgkit token --email` for the same email is one user, whichever comes first.
+func TestServe_PortalDevSignInAndTokenAreOneUser(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"ORGKIT_HTTP_ADDR": "127.0.0.1:0", "ORGKIT_DATABASE_URL": "sqlite:" + filepath.Join(dir, "dev.db"),
+		"ORGKIT_DATA_DIR": filepath.Join(dir, "data")}
+	base, _, _ := startRun(t, []string{"serve", "--dev"}, env)
+	me := func(token string) (any, any) {
+		t.Helper()
+		code, body := call(t, "GET", base+"/v1/me", token, nil)
+		data, _ := body["data"].(map[string]any)
+		if code != http.StatusOK || data == nil {
+			t.Fatalf("GET /v1/me: %d %v", code, body)
+		}
+		return data["id"], data["email"]
+	}
+	for _, email := range []string{devEmail, "ann@example.com"} {
+		cli := mint(t, env, "--email", email)
+		cliFirst := email != devEmail
+		var cliID any
+		if cliFirst {
+			cliID, _ = me(cli)
+		}
+		portalID, portalEmail := me(portalToken(t, base, email))
+		if !cliFirst {
+			cliID, _ = me(cli)
+		}
+		if cliID == nil || cliID != portalID || portalEmail != email {
+			t.Errorf("%s: the CLI's token is user %v, the portal's sign-in user %v (email %v)", email, cliID, portalID, portalEmail)
+		}
+	}
+}
+
+// portalToken signs in through the portal's development sign-in as email and returns the
+// token of its session cookie.
+func portalToken(t *testing.T, base, email string) string {
+	t.Helper()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := client.PostForm(base+"/portal/sign-in", url.Values{"email": {email}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for _, c := range res.Cookies() {
+		if c.Name == "__session" && c.Value != "" {
+			return c.Value
+		}
+	}
+	t.Fatalf("sign-in as %s: %d, no session cookie", email, res.StatusCode)
+	return ""
+}
