@@ -11,6 +11,7 @@ import (
 
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
+	"github.com/orgkit/orgkit/adapters/portal"
 )
 
 // getPage fetches url with client and returns its status and body.
@@ -139,4 +140,59 @@ func portalToken(t *testing.T, base, email string) string {
 	}
 	t.Fatalf("sign-in as %s: %d, no session cookie", email, res.StatusCode)
 	return ""
+}
+
+// The binary answers unknown paths under /portal/ with the portal's HTML page (its security
+// headers, a link home), and every other unknown path, /v1/… included, with the API's JSON
+// 404 exactly as before.
+func TestServe_PortalUnknownPaths(t *testing.T) {
+	env := map[string]string{"ORGKIT_HTTP_ADDR": "127.0.0.1:0", "ORGKIT_DATABASE_URL": gormtest.URL(t, gormstore.SQLite),
+		"ORGKIT_AUTH_HS256_SECRET": "portal-secret-0123456789abcdef0123"}
+	base, _, _ := startRun(t, []string{"serve"}, env)
+	send := func(method, path string) (*http.Response, string) {
+		t.Helper()
+		req, err := http.NewRequest(method, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res, string(b)
+	}
+	for _, c := range []struct {
+		method, path string
+		status       int
+	}{
+		{"GET", "/portal/nope", 404}, {"GET", "/portal/organizations/999999/nope", 404}, {"POST", "/portal/nope/deeper", 404},
+		{"GET", "/portal/sign-in/x", 404}, {"DELETE", "/portal/sign-in", 405},
+	} {
+		res, body := send(c.method, c.path)
+		h := res.Header
+		if res.StatusCode != c.status || !strings.HasPrefix(h.Get("Content-Type"), "text/html") || !strings.Contains(body, `data-page="error"`) ||
+			!strings.Contains(body, `href="/portal/"`) || h.Get("Content-Security-Policy") != portal.ContentSecurityPolicy ||
+			h.Get("X-Frame-Options") != "DENY" || h.Get("Referrer-Policy") != "same-origin" {
+			t.Errorf("%s %s: %d %v\n%s", c.method, c.path, res.StatusCode, h, body)
+		}
+	}
+	for _, c := range []struct {
+		method, path, body string
+		status             int
+	}{
+		{"GET", "/v1/nope", `{"error":{"code":"not_found","message":"route not found"}}`, 404},
+		{"GET", "/portalx", `{"error":{"code":"not_found","message":"route not found"}}`, 404},
+		{"DELETE", "/v1/me", `{"error":{"code":"method_not_allowed","message":"method not allowed on this route"}}`, 405},
+	} {
+		res, body := send(c.method, c.path)
+		if res.StatusCode != c.status || body != c.body || res.Header.Get("Content-Type") != "application/json; charset=utf-8" ||
+			res.Header.Get("Content-Security-Policy") != "" {
+			t.Errorf("%s %s: %d %v %s", c.method, c.path, res.StatusCode, res.Header, body)
+		}
+	}
 }
