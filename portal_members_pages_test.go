@@ -53,7 +53,7 @@ func TestPortal_MembersSearchAndPages(t *testing.T) {
 	for _, q := range []string{"M124", "m124@EXAMPLE", "person 124", " Person 124 "} {
 		pg := root.get(org + "/members?q=" + url.QueryEscape(q))
 		wantPage(t, pg, http.StatusOK, "members")
-		if got := emails(pg); len(got) != 1 || got[0] != the125th || !strings.Contains(pg.body, "1 members match") {
+		if got := emails(pg); len(got) != 1 || got[0] != the125th || !strings.Contains(pg.body, "1 member matching") {
 			t.Fatalf("q=%q: %v\n%s", q, got, pg.body)
 		}
 		if strings.Contains(pg.body, `rel="next"`) || strings.Contains(pg.body, `rel="prev"`) {
@@ -105,7 +105,7 @@ func TestPortal_MembersSearchAndPages(t *testing.T) {
 	// A search over several pages keeps q in its links: m1xx are 30 members.
 	pg = root.get(org + "/members?q=m1")
 	next := nextPageRE.FindStringSubmatch(pg.body)
-	if len(emails(pg)) != 25 || !strings.Contains(pg.body, "30 members match") || next == nil || html.UnescapeString(next[1]) != org+"/members?page=2&q=m1" {
+	if len(emails(pg)) != 25 || !strings.Contains(pg.body, "30 members matching") || next == nil || html.UnescapeString(next[1]) != org+"/members?page=2&q=m1" {
 		t.Fatalf("q=m1 page 1: next %v\n%s", next, pg.body)
 	}
 	pg = root.get(html.UnescapeString(next[1]))
