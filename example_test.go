@@ -175,6 +175,24 @@ func ExampleKit_RegisterPortal() {
 	k.RegisterPortal(r.Group("/admin")) // /admin/portal/, /admin/portal/organizations/{id}, …
 }
 
+// A host engine with a NoRoute handler of its own lets the portal answer unknown paths under
+// /portal/ with its HTML 404 page first.
+func ExampleKit_PortalNotFound() {
+	k, err := orgkit.New(context.Background(), orgkit.Config{DB: hostPool(), Auth: orgkit.AuthConfig{JWKSURL: os.Getenv("ORGKIT_AUTH_JWKS_URL")}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := gin.New()
+	k.Register(r)
+	k.RegisterPortal(r)
+	r.NoRoute(func(c *gin.Context) {
+		if k.PortalNotFound(c) {
+			return
+		}
+		c.JSON(http.StatusNotFound, gin.H{"error": "no such route"}) // the host's own answer
+	})
+}
+
 // PortalConfig names the cookie the portal reads the token from; DevSignIn is for
 // development servers only.
 func ExamplePortalConfig() {

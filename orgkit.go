@@ -272,7 +272,8 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 		Domains: k.domainsConfig(), Resolve: app.ResolveConfig{TTL: cfg.Resolve.CacheTTL, NegativeTTL: cfg.Resolve.NegativeTTL},
 		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache), PublicURL: cfg.PublicURL,
 		PersonalOrganizations: cfg.PersonalOrganizations, Webhooks: app.WebhooksConfig{AllowPrivate: cfg.Webhooks.AllowPrivate}})
-	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining})
+	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining,
+		Unmatched: func(c *gin.Context, status int) bool { return k.portal.Unmatched(c, status) }})
 	if k.portal, err = newPortal(cfg, k.svc, verifier); err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}
@@ -519,5 +520,6 @@ func (k *Kit) Register(r gin.IRouter) { k.api.Register(r) }
 
 // RegisterOps mounts /healthz, /readyz (database, Redis when configured, and Draining) and
 // /openapi.yaml under r, for a service of its own such as the orgkit binary; on a
-// *gin.Engine it also answers unknown routes and methods in orgkit's error envelope.
+// *gin.Engine it also answers unknown routes and methods in orgkit's error envelope, except
+// under a mounted portal (RegisterPortal), which answers them with its HTML pages.
 func (k *Kit) RegisterOps(r gin.IRouter) { k.api.RegisterOps(r) }

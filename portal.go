@@ -3,6 +3,7 @@ package orgkit
 import (
 	"crypto/sha256"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -55,4 +56,21 @@ func newPortal(cfg Config, svc *app.Service, verifier ports.TokenVerifier) (*por
 // ("__session" by default); forms carry a CSRF token and are refused from other origins.
 // Every response carries a strict Content-Security-Policy, so mount it on the product's own
 // domain and serve nothing else under /portal.
+//
+// Unknown paths under /portal answer the portal's HTML 404 page on an engine whose NoRoute
+// is RegisterOps's (as in the binary); a host engine with a NoRoute handler of its own calls
+// PortalNotFound first in it.
 func (k *Kit) RegisterPortal(r gin.IRouter) { k.portal.Register(r) }
+
+// PortalNotFound answers a request that matched no route with the portal's HTML 404 page
+// (its security headers, a link to the portal's home) when its path is under the mounted
+// portal, and reports true; otherwise it writes nothing and reports false. Call it first in
+// a host engine's own NoRoute handler:
+//
+//	r.NoRoute(func(c *gin.Context) {
+//		if k.PortalNotFound(c) {
+//			return
+//		}
+//		c.JSON(http.StatusNotFound, gin.H{"error": "not found"}) // the host's own answer
+//	})
+func (k *Kit) PortalNotFound(c *gin.Context) bool { return k.portal.Unmatched(c, http.StatusNotFound) }

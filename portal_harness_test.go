@@ -29,6 +29,18 @@ const portalRoot = "root@example.com"
 // Each mod changes the configuration first.
 func portalKit(t *testing.T, mods ...func(*orgkit.Config)) (*orgkit.Kit, *httptest.Server) {
 	t.Helper()
+	k := newPortalKit(t, mods...)
+	r := gin.New()
+	k.Register(r)
+	k.RegisterPortal(r)
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	return k, srv
+}
+
+// newPortalKit is portalKit's Kit, mounted nowhere yet.
+func newPortalKit(t *testing.T, mods ...func(*orgkit.Config)) *orgkit.Kit {
+	t.Helper()
 	ctx := context.Background()
 	cfg := orgkit.Config{DB: hostDB(t, gormstore.SQLite), Auth: orgkit.AuthConfig{HS256Secret: secret},
 		SuperadminEmails: []string{portalRoot}, VaultKeys: vaultKeys, Portal: orgkit.PortalConfig{DevSignIn: true},
@@ -43,12 +55,7 @@ func portalKit(t *testing.T, mods ...func(*orgkit.Config)) (*orgkit.Kit, *httpte
 	if err := k.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	r := gin.New()
-	k.Register(r)
-	k.RegisterPortal(r)
-	srv := httptest.NewServer(r)
-	t.Cleanup(srv.Close)
-	return k, srv
+	return k
 }
 
 // browser is a cookie-keeping client that does not follow redirects and posts forms the way

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -166,9 +168,28 @@ func TestPortal_Audit(t *testing.T) {
 }
 
 func TestPortal_Webhooks(t *testing.T) {
-	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	var mu sync.Mutex
+	var received []string // webhook-id and body of each request
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, err := io.ReadAll(r.Body)
+		mu.Lock()
+		received = append(received, r.Header.Get("webhook-id")+" "+string(b))
+		mu.Unlock()
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
 	t.Cleanup(receiver.Close)
+	got := func() []string { mu.Lock(); defer mu.Unlock(); return slices.Clone(received) }
 	k, srv := portalKit(t)
+	deliver := func() {
+		t.Helper()
+		if _, err := k.Service().DeliverWebhooks(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	root := signedIn(t, srv, portalRoot)
 	id := createOrg(t, root, "Acme", "acme")
 	org := fmt.Sprintf("/portal/organizations/%d", id)
@@ -178,29 +199,61 @@ func TestPortal_Webhooks(t *testing.T) {
 	if !strings.Contains(pg.body, `id="new-webhook-secret">whsec_`) {
 		t.Fatalf("no secret shown once:\n%s", pg.body)
 	}
+	if pg := root.get(org + "/webhooks"); strings.Contains(pg.body, "whsec_") || strings.Contains(pg.body, "new-webhook-secret") {
+		t.Fatalf("the secret is shown again:\n%s", pg.body)
+	}
 	pg = root.post(org+"/webhooks", url.Values{"url": {"ftp://nope"}})
 	wantPage(t, pg, http.StatusBadRequest, "webhooks")
 	if alertOf(pg) == "" {
 		t.Fatal("no alert")
 	}
-	wantRedirect(t, root.post(org+"/profile", url.Values{"name": {"Acme 2"}}), org)
-	if _, err := k.Service().DeliverWebhooks(context.Background()); err != nil {
-		t.Fatal(err)
+
+	// The test button queues a webhook.test event for this endpoint; it arrives, is listed
+	// as delivered, and its retry sends it again with the same webhook-id.
+	test := regexp.MustCompile(`<form id="test-webhook-(\d+)" method="post" action="(` + regexp.QuoteMeta(org) + `/webhooks/\d+/test)"`).FindStringSubmatch(root.get(org + "/webhooks").body)
+	if test == nil {
+		t.Fatal("no test button")
+	}
+	wantRedirect(t, root.post(test[2], nil), org+"/webhooks")
+	deliver()
+	if r := got(); len(r) != 1 || !strings.Contains(r[0], `"type":"webhook.test"`) {
+		t.Fatalf("the receiver got %q", r)
 	}
 	pg = root.get(org + "/webhooks")
 	retry := regexp.MustCompile(`action="(` + regexp.QuoteMeta(org) + `/webhooks/(\d+)/deliveries/\d+/retry)"`).FindStringSubmatch(pg.body)
-	if retry == nil || !strings.Contains(pg.body, "organization.updated") || !strings.Contains(pg.body, "HTTP 204") {
-		t.Fatalf("no delivered delivery with a retry button:\n%s", pg.body)
+	if retry == nil || !strings.Contains(pg.body, "<code>webhook.test</code></td><td>delivered</td>") || !strings.Contains(pg.body, "HTTP 204") {
+		t.Fatalf("no delivered test delivery with a retry button:\n%s", pg.body)
 	}
 	wantRedirect(t, root.post(retry[1], nil), org+"/webhooks")
 	if !strings.Contains(root.get(org+"/webhooks").body, "<td>pending</td>") {
 		t.Fatal("the retried delivery is not pending")
 	}
-	wantRedirect(t, root.post(fmt.Sprintf("%s/webhooks/%s/delete", org, retry[2]), nil), org+"/webhooks")
-	got := auditActions(t, k, id)
+	deliver()
+	if r := got(); len(r) != 2 || r[1] != r[0] {
+		t.Fatalf("the retry did not send the same delivery again: %q", r)
+	}
+
+	// A subscribed event is delivered too.
+	wantRedirect(t, root.post(org+"/profile", url.Values{"name": {"Acme 2"}}), org)
+	deliver()
+	if r := got(); len(r) != 3 || !strings.Contains(r[2], `"type":"organization.updated"`) {
+		t.Fatalf("the receiver got %q", r)
+	}
+	if !strings.Contains(root.get(org+"/webhooks").body, "<code>organization.updated</code></td><td>delivered</td>") {
+		t.Fatal("the organization.updated delivery is not listed as delivered")
+	}
+
+	// Someone who may not manage webhooks cannot send a test event.
+	eve := signedIn(t, srv, "eve@example.com")
+	wantPage(t, eve.post(test[2], nil), http.StatusForbidden, "error")
+	wantPage(t, eve.post(fmt.Sprintf("%s/webhooks/%d/test", org, 999999), nil), http.StatusForbidden, "error")
+	wantPage(t, root.post(fmt.Sprintf("%s/webhooks/%d/test", org, 999999), nil), http.StatusNotFound, "webhooks")
+
+	wantRedirect(t, root.post(fmt.Sprintf("%s/webhooks/%s/delete", org, test[1]), nil), org+"/webhooks")
+	audit := auditActions(t, k, id)
 	for _, want := range []string{"webhook_endpoint.created", "webhook_endpoint.deleted"} {
-		if !slices.Contains(got, want) {
-			t.Errorf("audit log %v lacks %s", got, want)
+		if !slices.Contains(audit, want) {
+			t.Errorf("audit log %v lacks %s", audit, want)
 		}
 	}
 }

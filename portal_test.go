@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/orgkit/orgkit/adapters/portal"
+	"github.com/orgkit/orgkit/domain"
 	"github.com/orgkit/orgkit/internal/imagetest"
 )
 
@@ -137,7 +138,7 @@ func TestPortal_Organizations(t *testing.T) {
 	t.Run("slug taken", func(t *testing.T) {
 		pg := root.post("/portal/organizations", url.Values{"name": {"Other"}, "slug": {"acme"}})
 		wantPage(t, pg, http.StatusConflict, "switcher")
-		status, body := call(t, srv, "POST", "/v1/organizations", mint(t, "portal-dev|"+portalRoot, portalRoot), `{"name":"Other","slug":"acme"}`)
+		status, body := call(t, srv, "POST", "/v1/organizations", mint(t, domain.DevSubject(portalRoot), portalRoot), `{"name":"Other","slug":"acme"}`)
 		apiMsg, _ := body["error"].(map[string]any)["message"].(string)
 		if a := alertOf(pg); status != http.StatusConflict || apiMsg == "" || a != apiMsg {
 			t.Fatalf("alert %q, the API's message %q (%d)", a, apiMsg, status)

@@ -73,6 +73,7 @@ func newDeps(t *testing.T, cfg app.Config, opts ...func(*app.Deps, deps)) deps {
 	d.uow.EXPECT().APIKeys().Return(d.store.keys).AnyTimes()
 	d.uow.EXPECT().Domains().Return(d.store.doms).AnyTimes()
 	d.uow.EXPECT().Webhooks().Return(d.store.hooks).AnyTimes()
+	d.uow.EXPECT().Invitations().Return(d.store.invs).AnyTimes()
 	tx := mocks.NewMockRepos(ctrl)
 	tx.EXPECT().Organizations().Return(d.tx.orgs).AnyTimes()
 	tx.EXPECT().Users().Return(d.tx.users).AnyTimes()

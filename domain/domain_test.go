@@ -191,3 +191,12 @@ func TestNewPolicy_HostActions(t *testing.T) {
 		}
 	}
 }
+
+func TestDevSubject_OnePerEmail(t *testing.T) {
+	if a, b := domain.DevSubject(" Ann@Example.COM "), domain.DevSubject("ann@example.com"); a != b || a != "dev|ann@example.com" {
+		t.Fatalf("%q %q", a, b)
+	}
+	if domain.DevSubject("ann@example.com") == domain.DevSubject("bob@example.com") {
+		t.Fatal("two emails, one subject")
+	}
+}

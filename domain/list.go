@@ -20,6 +20,15 @@ var SortFields = []string{"name", "created_at", "updated_at"}
 // SearchMax bounds the `q` search text, in characters.
 const SearchMax = 100
 
+// ValidateSearch refuses a search text of more than SearchMax characters or with control
+// characters, naming field.
+func ValidateSearch(field, s string) error {
+	if !SafeText(s, false) || utf8.RuneCountInString(s) > SearchMax {
+		return InvalidField(field, "%s must be at most %d characters of text", field, SearchMax)
+	}
+	return nil
+}
+
 // Sort is a validated sort order.
 type Sort struct {
 	Field string

@@ -1,6 +1,9 @@
 package domain
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Member is one membership as the members list shows it: the user and their role.
 type Member struct {
@@ -16,18 +19,24 @@ type MemberQuery struct {
 	Page     int
 	PageSize int
 	Role     *Role // nil: every role
+	// Q keeps the members whose email or name contains it, ignoring case (the `q`
+	// parameter); at most SearchMax characters, surrounding space trimmed. Empty: everyone.
+	Q string
 }
 
 // Offset is the number of rows before the page.
 func (q MemberQuery) Offset() int { return (q.Page - 1) * q.PageSize }
 
-// Normalize fills zero values with the defaults (page 1, 25 a page) and checks every bound.
+// Normalize fills zero values with the defaults (page 1, 25 a page), trims Q and checks
+// every bound.
 func (q MemberQuery) Normalize() (MemberQuery, error) {
 	var v Validation
 	normalizePage(&v, &q.Page, &q.PageSize)
 	if q.Role != nil && !q.Role.Valid() {
 		v.Add("role", "role must be one of owner, admin, member, viewer")
 	}
+	q.Q = strings.TrimSpace(q.Q)
+	v.Merge(ValidateSearch("q", q.Q))
 	return q, v.Err()
 }
 

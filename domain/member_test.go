@@ -2,6 +2,7 @@ package domain_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -157,5 +158,23 @@ func TestJoinableDomain(t *testing.T) {
 func TestOutboxBackoff(t *testing.T) {
 	if domain.OutboxBackoff(1) != 30*time.Second || domain.OutboxBackoff(2) != time.Minute || domain.OutboxBackoff(20) != time.Hour {
 		t.Errorf("%v %v %v", domain.OutboxBackoff(1), domain.OutboxBackoff(2), domain.OutboxBackoff(20))
+	}
+}
+
+func TestMemberQuery_NormalizeQ(t *testing.T) {
+	q, err := domain.MemberQuery{Q: "  Ann@Example "}.Normalize()
+	if err != nil || q.Q != "Ann@Example" || q.Page != 1 || q.PageSize != domain.DefaultPageSize {
+		t.Fatalf("%+v %v", q, err)
+	}
+	long := strings.Repeat("é", domain.SearchMax)
+	if q, err := (domain.MemberQuery{Q: " " + long + " "}).Normalize(); err != nil || q.Q != long {
+		t.Fatalf("%d characters: %v", domain.SearchMax, err)
+	}
+	for _, bad := range []string{long + "x", "a\x00b", "a\nb", "\xff"} {
+		_, err := domain.MemberQuery{Q: bad}.Normalize()
+		var de *domain.Error
+		if !errors.As(err, &de) || de.Code != domain.CodeValidation || len(de.Details) != 1 || de.Details[0].Field != "q" {
+			t.Errorf("q %q: got %v", bad, err)
+		}
 	}
 }

@@ -25,6 +25,12 @@ type Identity struct {
 	Organization string
 }
 
+// DevSubject is the subject of a development token minted for email, by the portal's
+// development sign-in and by `orgkit token` without --sub: both make the same subject, so a
+// developer who signs in either way is one user (users are keyed by subject, and a verified
+// email belongs to one user only). Only development servers mint such tokens.
+func DevSubject(email string) string { return "dev|" + NormalizeEmail(email) }
+
 // User is an orgkit user, provisioned from an Identity on first authenticated request.
 type User struct {
 	ID                    int64

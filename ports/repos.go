@@ -95,7 +95,9 @@ type MembershipRepo interface {
 	// OrganizationIDs lists the organizations the user belongs to, ascending.
 	OrganizationIDs(ctx context.Context, userID int64) ([]int64, error)
 	// List returns one page of the organization's members, oldest membership first (then by
-	// user id), with the total.
+	// user id), with the total of those q keeps: its role, and its Q as a case-insensitive
+	// substring of the email or the name (%, _ and \ match themselves; on SQLite only ASCII
+	// letters ignore case).
 	List(ctx context.Context, orgID int64, q domain.MemberQuery) (domain.Page[domain.Member], error)
 	// Get returns one member. Errors: member_not_found.
 	Get(ctx context.Context, orgID, userID int64) (domain.Member, error)

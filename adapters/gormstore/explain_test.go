@@ -157,6 +157,10 @@ func hotQueries(ctx context.Context, s *gormstore.Store) []hotQuery {
 			_, err := members.List(ctx, org, domain.MemberQuery{Page: 1, PageSize: 25})
 			return err
 		}},
+		{"Memberships.List q", func() error {
+			_, err := members.List(ctx, org, domain.MemberQuery{Page: 1, PageSize: 25, Q: "user-5"})
+			return err
+		}},
 		{"Memberships.Get", func() error {
 			_, err := members.Get(ctx, org, consultant)
 			return ignore(err, domain.ErrMemberNotFound)

@@ -2,6 +2,7 @@ package gormstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -69,18 +70,26 @@ func (r membershipRepo) members(ctx context.Context, orgID int64) *gorm.DB {
 
 func (r membershipRepo) List(ctx context.Context, orgID int64, q domain.MemberQuery) (domain.Page[domain.Member], error) {
 	page := domain.Page[domain.Member]{Page: q.Page, PageSize: q.PageSize, Items: []domain.Member{}}
-	filter := func() *gorm.DB {
+	// The total counts what the filters keep; only a search needs the users to count.
+	filter := func(withUsers bool) *gorm.DB {
 		f := r.db.WithContext(ctx).Table("orgkit_memberships m").Where("m.organization_id = ?", orgID)
+		if withUsers {
+			f = f.Joins("JOIN orgkit_users u ON u.id = m.user_id")
+		}
 		if q.Role != nil {
 			f = f.Where("m.role = ?", string(*q.Role))
 		}
+		if q.Q != "" {
+			like := "%" + escapeLike(strings.ToLower(q.Q)) + "%"
+			f = f.Where(`(lower(u.email) LIKE ? ESCAPE '\' OR lower(u.name) LIKE ? ESCAPE '\')`, like, like)
+		}
 		return f
 	}
-	if err := filter().Count(&page.Total).Error; err != nil {
+	if err := filter(q.Q != "").Count(&page.Total).Error; err != nil {
 		return page, dbErr("count members", err)
 	}
 	var rows []memberRow
-	err := filter().Joins("JOIN orgkit_users u ON u.id = m.user_id").Select(memberSelect).
+	err := filter(true).Select(memberSelect).
 		Order("m.created_at, m.user_id").Limit(q.PageSize).Offset(q.Offset()).Find(&rows).Error
 	if err != nil {
 		return page, dbErr("list members", err)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -32,7 +33,9 @@ func (h *handlers) listMembers(c *gin.Context) {
 	q := domain.MemberQuery{
 		Page:     in.queryInt("page", 1, 1, domain.MaxPage),
 		PageSize: in.queryInt("page_size", domain.DefaultPageSize, 1, domain.MaxPageSize),
+		Q:        strings.TrimSpace(c.Query("q")),
 	}
+	in.v.Merge(domain.ValidateSearch("q", q.Q))
 	if r, ok := c.GetQuery("role"); ok {
 		role := domain.Role(r)
 		in.v.Merge(domain.ValidateRole("role", role))

@@ -29,6 +29,10 @@ type Options struct {
 	// Draining reports that the process is shutting down: /readyz answers 503 at once so load
 	// balancers stop routing here while the other routes keep serving. Nil: never.
 	Draining func() bool
+	// Unmatched, when set, is asked first by the NoRoute (status 404) and NoMethod (405)
+	// handlers RegisterOps installs on an engine; when it reports true it has answered (the
+	// admin portal's HTML page for its own paths), else the API's JSON error follows.
+	Unmatched func(c *gin.Context, status int) bool
 }
 
 // API is orgkit's HTTP API over one Service: its routes, mountable on any Gin router or
@@ -107,12 +111,18 @@ func (a *API) ensureRequestContext(c *gin.Context) {
 	}
 }
 
+// unmatched reports whether Options.Unmatched answered a request no route matched.
+func (a *API) unmatched(c *gin.Context, status int) bool {
+	return a.opts.Unmatched != nil && a.opts.Unmatched(c, status)
+}
+
 func (a *API) handlers() *handlers {
 	return &handlers{svc: a.svc, readyChecks: a.opts.ReadyChecks, draining: a.opts.Draining}
 }
 
 // RegisterOps mounts /healthz, /readyz and /openapi.yaml under r. On an engine (a service
-// of its own) it also answers unknown routes and methods in orgkit's error envelope.
+// of its own) it also answers unknown routes and methods in orgkit's error envelope, after
+// Options.Unmatched declined them.
 func (a *API) RegisterOps(r gin.IRouter) {
 	g := r.Group("", a.middleware()...)
 	h := a.handlers()
@@ -122,10 +132,14 @@ func (a *API) RegisterOps(r gin.IRouter) {
 	if e, ok := r.(*gin.Engine); ok {
 		e.HandleMethodNotAllowed = true
 		e.NoRoute(append(a.middleware(), func(c *gin.Context) {
-			writeError(c, &domain.Error{Code: domain.CodeNotFound, Message: "route not found"})
+			if !a.unmatched(c, http.StatusNotFound) {
+				writeError(c, &domain.Error{Code: domain.CodeNotFound, Message: "route not found"})
+			}
 		})...)
 		e.NoMethod(append(a.middleware(), func(c *gin.Context) {
-			writeError(c, &domain.Error{Code: domain.CodeMethodNotAllowed, Message: "method not allowed on this route"})
+			if !a.unmatched(c, http.StatusMethodNotAllowed) {
+				writeError(c, &domain.Error{Code: domain.CodeMethodNotAllowed, Message: "method not allowed on this route"})
+			}
 		})...)
 	}
 }

@@ -1,6 +1,8 @@
 package portal
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -17,32 +19,52 @@ func (p *Portal) registerMembers(g *gin.RouterGroup) {
 var membersPage = orgPage{name: "members", suffix: "/members", load: (*Portal).loadMembers}
 
 type membersData struct {
-	Members []domain.Member
-	Q       string
-	Total   int64
+	Members     []domain.Member
+	Q           string
+	Total       int64 // the members q keeps
+	Page, Pages int64
+	Next, Prev  string // links of the neighbouring pages, keeping q; "" when none
 }
 
-// loadMembers lists the members (ListMembers, as many as a page holds), those whose email or
-// name contains ?q= when it is given.
+// membersPageSize is how many members a page shows.
+const membersPageSize = domain.DefaultPageSize
+
+// loadMembers shows one page of the members (ListMembers), those whose email or name
+// contains ?q= when it is given (the store searches, so every member can be found), at
+// ?page=. A q the use case refuses is shown in place.
 func (p *Portal) loadMembers(c *gin.Context, v *view) error {
-	pr := sessionOf(c).principal
-	page, err := p.svc.ListMembers(c.Request.Context(), pr, v.Org.ID, domain.MemberQuery{PageSize: domain.MaxPageSize})
+	d := membersData{Q: strings.TrimSpace(c.Query("q")), Page: 1}
+	if n, err := strconv.Atoi(c.Query("page")); err == nil && n >= 1 && n <= domain.MaxPage {
+		d.Page = int64(n)
+	}
+	q := domain.MemberQuery{Page: int(d.Page), PageSize: membersPageSize, Q: d.Q}
+	page, err := p.svc.ListMembers(c.Request.Context(), sessionOf(c).principal, v.Org.ID, q)
+	if domain.CodeOf(err) == domain.CodeValidation { // the caller may read: ListMembers authorizes first
+		_, v.Alert = p.describe(err)
+		v.Data = d
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	q := strings.TrimSpace(c.Query("q"))
-	d := membersData{Q: q, Total: page.Total}
-	for _, m := range page.Items {
-		if q == "" || contains(m.Email, q) || contains(m.Name, q) {
-			d.Members = append(d.Members, m)
-		}
+	d.Members, d.Total, d.Pages = page.Items, page.Total, page.TotalPages()
+	if d.Page < d.Pages {
+		d.Next = d.href(v.Org.ID, d.Page+1)
+	}
+	if d.Page > 1 {
+		d.Prev = d.href(v.Org.ID, d.Page-1)
 	}
 	v.Data = d
 	return nil
 }
 
-func contains(s *string, q string) bool {
-	return s != nil && strings.Contains(strings.ToLower(*s), strings.ToLower(q))
+// href links page n of the same search.
+func (d membersData) href(orgID, n int64) string {
+	query := url.Values{"page": {strconv.FormatInt(n, 10)}}
+	if d.Q != "" {
+		query.Set("q", d.Q)
+	}
+	return orgHref(orgID, "/members") + "?" + query.Encode()
 }
 
 func (p *Portal) changeRole(c *gin.Context, v *view) error {

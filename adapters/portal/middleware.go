@@ -30,13 +30,9 @@ const (
 // prelude runs first on every portal route: the security headers, the request's audit
 // metadata, the body limit, and a recovery that answers a plain error page (never a trace).
 func (p *Portal) prelude(c *gin.Context) {
-	h := c.Writer.Header()
-	h.Set("Content-Security-Policy", ContentSecurityPolicy)
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("X-Content-Type-Options", "nosniff")
+	secure(c)
 	if !strings.HasPrefix(c.Request.URL.Path, "/portal/assets/") && !strings.Contains(c.Request.URL.Path, "/assets/") {
-		h.Set("Cache-Control", "no-store")
+		c.Header("Cache-Control", "no-store")
 	}
 	limit := int64(maxFormBytes)
 	if strings.HasSuffix(c.Request.URL.Path, "/logo") || strings.HasSuffix(c.Request.URL.Path, "/icon") {
@@ -60,6 +56,38 @@ func (p *Portal) prelude(c *gin.Context) {
 		}
 	}()
 	c.Next()
+}
+
+// secure sets the security headers of every portal response.
+func secure(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("Content-Security-Policy", ContentSecurityPolicy)
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("X-Content-Type-Options", "nosniff")
+}
+
+// Unmatched answers a request that matched no route, when its path is under the portal
+// (where Register mounted it, any of them when mounted more than once), with the portal's HTML error page: status (404 for an unknown
+// path, 405 for a known path and another method), the portal's security headers and a link
+// to the portal's home; it reports true. Outside the portal it writes nothing and reports
+// false, so the host's own answer follows (the API's JSON 404 for /v1/…). An engine's
+// NoRoute and NoMethod handlers call it first.
+func (p *Portal) Unmatched(c *gin.Context, status int) bool {
+	path := c.Request.URL.Path
+	for _, prefix := range p.prefixes {
+		if path == prefix || strings.HasPrefix(path, prefix+"/") {
+			secure(c)
+			c.Header("Cache-Control", "no-store")
+			msg := "There is no such page in the admin portal."
+			if status == http.StatusMethodNotAllowed {
+				msg = "This page does not accept that kind of request."
+			}
+			p.renderError(c, status, msg)
+			return true
+		}
+	}
+	return false
 }
 
 func newRequestID() string {

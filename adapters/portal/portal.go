@@ -49,10 +49,11 @@ type Options struct {
 
 // Portal is the admin portal over one Service.
 type Portal struct {
-	svc   *app.Service
-	opts  Options
-	csrf  []byte
-	pages map[string]*template.Template
+	svc      *app.Service
+	opts     Options
+	csrf     []byte
+	pages    map[string]*template.Template
+	prefixes []string // where Register mounted the portal (set before serving)
 }
 
 //go:embed templates/*.html
@@ -81,8 +82,11 @@ func New(svc *app.Service, opts Options) *Portal {
 
 // Register mounts every portal route under r at /portal (so a group prefix comes before
 // it): the pages, their forms, the sign-in and the static assets under /portal/assets/.
+// Paths under it that match no route are answered by Unmatched, which the engine's NoRoute
+// handler must call (Gin allows no catch-all beside the portal's own routes).
 func (p *Portal) Register(r gin.IRouter) {
 	g := r.Group("/portal", p.prelude)
+	p.prefixes = append(p.prefixes, g.BasePath())
 	g.StaticFS("/assets", assetsFS())
 	g.GET("/sign-in", p.signInPage)
 	g.POST("/sign-in", p.signIn)

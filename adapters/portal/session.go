@@ -116,7 +116,7 @@ func (p *Portal) signIn(c *gin.Context) {
 		p.render(c, http.StatusBadRequest, "sign-in", view{Title: "Sign in", Alert: "Enter a valid email address.", Data: form})
 		return
 	}
-	token, err := p.opts.Mint(domain.Identity{Subject: "portal-dev|" + form.Email, Email: form.Email, Name: form.Name, EmailVerified: true}, DevTokenTTL)
+	token, err := p.opts.Mint(domain.Identity{Subject: domain.DevSubject(form.Email), Email: form.Email, Name: form.Name, EmailVerified: true}, DevTokenTTL)
 	if err != nil {
 		p.fail(c, err)
 		return

@@ -12,6 +12,7 @@ func (p *Portal) registerWebhooks(g *gin.RouterGroup) {
 	g.GET("/organizations/:id/webhooks", p.show(webhooksPage))
 	g.POST("/organizations/:id/webhooks", p.act(webhooksPage, p.createEndpoint))
 	g.POST("/organizations/:id/webhooks/:endpointId/delete", p.act(webhooksPage, p.deleteEndpoint))
+	g.POST("/organizations/:id/webhooks/:endpointId/test", p.act(webhooksPage, p.testEndpoint))
 	g.POST("/organizations/:id/webhooks/:endpointId/deliveries/:deliveryId/retry", p.act(webhooksPage, p.retryDelivery))
 	g.POST("/organizations/:id/deliveries/:deliveryId/retry", p.act(webhooksPage, p.retryDelivery)) // endpoint_id in the form
 }
@@ -73,6 +74,13 @@ func (p *Portal) createEndpoint(c *gin.Context, v *view) error {
 
 func (p *Portal) deleteEndpoint(c *gin.Context, v *view) error {
 	return p.svc.DeleteWebhookEndpoint(c.Request.Context(), sessionOf(c).principal, v.Org.ID, pathID(c, "endpointId"))
+}
+
+// testEndpoint queues a webhook.test event for the endpoint only; its delivery appears in
+// the endpoint's list.
+func (p *Portal) testEndpoint(c *gin.Context, v *view) error {
+	_, err := p.svc.TestWebhookEndpoint(c.Request.Context(), sessionOf(c).principal, v.Org.ID, pathID(c, "endpointId"))
+	return err
 }
 
 // retryDelivery makes a delivery pending again; the endpoint is the path's or the form's

@@ -54,7 +54,7 @@ func TestBinary(t *testing.T) {
 // binaryToken mints the dev superadmin's token with the binary's own `token` command.
 func binaryToken(t *testing.T, bin string, env []string) string {
 	t.Helper()
-	mintCmd := exec.Command(bin, "token", "--sub", devSubject, "--email", devEmail)
+	mintCmd := exec.Command(bin, "token", "--email", devEmail)
 	mintCmd.Env = env
 	tok, err := mintCmd.Output()
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 
 // devEmail is the superadmin of `serve --dev`; `orgkit token` mints for it by default there.
 const (
-	devSubject    = "dev"
 	devEmail      = "dev@orgkit.local"
 	devSecretFile = "dev-hs256-secret"
 	devVaultFile  = "dev-vault-key"
@@ -44,9 +43,10 @@ func enableDevMode(cfg *config, stderr io.Writer) error {
 !!! orgkit is running in DEVELOPMENT mode (serve --dev) !!!
 !!! Secrets in %s; %s is a superadmin. Never expose this server. !!!
 Mint a token with:
-    go run ./cmd/orgkit token --sub %s --email %s
+    go run ./cmd/orgkit token --email %s
+or sign in at /portal/sign-in with that email: the same user.
 
-`, cfg.DataDir, devEmail, devSubject, devEmail)
+`, cfg.DataDir, devEmail, devEmail)
 	return nil
 }
 

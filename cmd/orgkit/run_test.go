@@ -207,7 +207,7 @@ func TestServe_DevMode(t *testing.T) {
 	env := map[string]string{"ORGKIT_HTTP_ADDR": "127.0.0.1:0", "ORGKIT_DATABASE_URL": "sqlite:" + filepath.Join(dir, "dev.db"),
 		"ORGKIT_DATA_DIR": filepath.Join(dir, "data")}
 	base, stop, stderr := startRun(t, []string{"serve", "--dev"}, env)
-	if !strings.Contains(stderr.String(), "DEVELOPMENT mode") || !strings.Contains(stderr.String(), "token --sub dev --email "+devEmail) {
+	if !strings.Contains(stderr.String(), "DEVELOPMENT mode") || !strings.Contains(stderr.String(), "token --email "+devEmail) {
 		t.Errorf("no warning or token command:\n%s", stderr.String())
 	}
 	secret, err := os.ReadFile(filepath.Join(dir, "data", devSecretFile))
@@ -221,7 +221,7 @@ func TestServe_DevMode(t *testing.T) {
 	if info.Mode().Perm() != 0o600 {
 		t.Errorf("dev secret mode %v", info.Mode())
 	}
-	tok := mint(t, env, "--sub", devSubject, "--email", devEmail)
+	tok := mint(t, env, "--email", devEmail)
 	if code, body := call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Dev Org", "slug": "dev-org"}); code != 201 {
 		t.Fatalf("dev superadmin cannot create: %d %v", code, body)
 	}

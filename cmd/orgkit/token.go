@@ -12,14 +12,16 @@ import (
 )
 
 // token mints an HS256 token with ORGKIT_AUTH_HS256_SECRET, or with the secret that
-// `serve --dev` keeps in the data directory.
+// `serve --dev` keeps in the data directory. Without --sub the subject is the email's
+// development subject (domain.DevSubject), so the token and the portal's development
+// sign-in for one email are one user.
 func token(_ context.Context, e env, args []string) error {
 	var cfg config
 	var id domain.Identity
 	var ttl time.Duration
-	fs := newFlags(e, "token", "--sub SUBJECT --email EMAIL [--name NAME] [--organization NAME] [--ttl 1h]")
+	fs := newFlags(e, "token", "--email EMAIL [--sub SUBJECT] [--name NAME] [--organization NAME] [--ttl 1h]")
 	cfg.register(fs)
-	fs.StringVar(&id.Subject, "sub", "", "subject (the identity provider's user id)")
+	fs.StringVar(&id.Subject, "sub", "", "subject (the identity provider's user id); empty: the development subject of --email, the one the portal's development sign-in uses")
 	fs.StringVar(&id.Email, "email", "", "email claim")
 	fs.StringVar(&id.Name, "name", "", "name claim")
 	fs.StringVar(&id.Organization, "organization", "", "organization claim: the name of a personal organization (ORGKIT_PERSONAL_ORGANIZATIONS)")
@@ -28,9 +30,12 @@ func token(_ context.Context, e env, args []string) error {
 	if err := cfg.parse(fs, args, e.getenv); err != nil {
 		return err
 	}
-	if id.Subject == "" || id.Email == "" || ttl <= 0 {
+	if id.Email == "" || ttl <= 0 {
 		fs.Usage()
-		return fmt.Errorf("%w: --sub and --email are required and --ttl must be positive", errUsage)
+		return fmt.Errorf("%w: --email is required and --ttl must be positive", errUsage)
+	}
+	if id.Subject == "" {
+		id.Subject = domain.DevSubject(id.Email) // the same user as the portal's development sign-in
 	}
 	if cfg.AuthHS256Secret == "" {
 		secret, err := readDevSecret(cfg.DataDir)

@@ -144,7 +144,7 @@ func TestDevMode_VaultWorks(t *testing.T) {
 	env := map[string]string{"ORGKIT_HTTP_ADDR": "127.0.0.1:0", "ORGKIT_DATABASE_URL": "sqlite:" + filepath.Join(dir, "dev.db"),
 		"ORGKIT_DATA_DIR": filepath.Join(dir, "data")}
 	base, _, _ := startRun(t, []string{"serve", "--dev"}, env)
-	tok := mint(t, env, "--sub", devSubject, "--email", devEmail)
+	tok := mint(t, env, "--email", devEmail)
 	if code, body := call(t, "POST", base+"/v1/organizations", tok, map[string]any{"name": "Dev", "slug": "dev-org"}); code != 201 {
 		t.Fatalf("create: %d %v", code, body)
 	}

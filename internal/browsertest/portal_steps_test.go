@@ -166,10 +166,44 @@ func (r *portalRun) revealAPIKey() {
 	r.audited["api_keys.revealed"] = "reveal API key"
 }
 
-// webhooksPage is checked and photographed like the others.
-func (r *portalRun) webhooksPage() {
-	r.admin.expectPage(r.admin.open(r.orgPath+"/webhooks"), 200, "webhooks")
-	r.admin.inspect("webhooks", r.weights)
+// webhooks adds an endpoint on a loopback receiver (its signing secret shown once), sends it
+// the test event, sees the delivery arrive and listed as delivered, and retries it.
+func (r *portalRun) webhooks() {
+	a, got := r.admin, make(chan string, 4)
+	recv := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, req *http.Request) { got <- req.Header.Get("webhook-id") }))
+	defer recv.Close()
+	a.expectPage(a.open(r.orgPath+"/webhooks"), 200, "webhooks")
+	a.fill("#create-webhook input[name=url]", recv.URL+"/hook")
+	a.do(chromedp.Click(chromedp.CSS(`#create-webhook input[value="organization.deleted"]`))) // so only the test event arrives
+	a.expectPage(a.submit(chromedp.Click(chromedp.CSS("#create-webhook [type=submit]"))), 200, "webhooks")
+	if secret := a.text("#new-webhook-secret"); !strings.HasPrefix(secret, "whsec_") {
+		r.t.Fatalf("no signing secret shown once (%q):\n%s", secret, a.text("main"))
+	}
+	a.expectPage(a.submit(chromedp.Click(chromedp.CSS(`form[id^="test-webhook-"] [type=submit]`))), 200, "webhooks")
+	first, deadline := r.arrives(got), time.Now().Add(30*time.Second)
+	for a.open(r.orgPath+"/webhooks") == 200 && a.count(`form[id^="retry-delivery-"]`) == 0 && time.Now().Before(deadline) {
+		time.Sleep(300 * time.Millisecond)
+	}
+	if txt := a.text("main"); a.count(`form[id^="retry-delivery-"]`) != 1 || !strings.Contains(txt, "webhook.test") || !strings.Contains(txt, "delivered") {
+		r.t.Fatalf("the delivery list should show the test event delivered, with a retry button:\n%s", txt)
+	}
+	a.inspect("webhooks", r.weights)
+	a.expectPage(a.submit(chromedp.Click(chromedp.CSS(`form[id^="retry-delivery-"] [type=submit]`))), 200, "webhooks")
+	if again := r.arrives(got); again != first || !strings.HasPrefix(first, "evt_") {
+		r.t.Errorf("the retry arrived as %q, want the same webhook-id %q", again, first)
+	}
+	r.audited["webhook_endpoint.created"] = "add webhook endpoint"
+}
+
+// arrives waits for the receiver to get the test event and returns its webhook-id.
+func (r *portalRun) arrives(got <-chan string) string {
+	select {
+	case id := <-got:
+		return id
+	case <-time.After(30 * time.Second):
+		r.t.Fatal("the test event did not arrive at the loopback receiver within 30s")
+		return ""
+	}
 }
 
 // auditShowsEverything finds every step's record on the audit page, newest first, and

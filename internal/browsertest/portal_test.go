@@ -41,8 +41,8 @@ type portalRun struct {
 // told how to sign in; the superadmin signs in, creates an organization, uploads a logo and sees it, invites a member by email;
 // the member signs in from the mailed link and accepts, and sees no admin control; forged
 // form posts are refused; the admin changes the member's role, adds and verifies a domain
-// against loopback DNS, reveals an API key after confirming, and finds each of these in the
-// audit log. Every page passes axe-core and is photographed at both sizes.
+// against loopback DNS, reveals an API key after confirming, sends a webhook endpoint on a
+// loopback receiver its test event and retries it, and finds each of these in the audit log. Every page passes axe-core and is photographed at both sizes.
 func TestPortal(t *testing.T) {
 	srv := startServer(t)
 	browser := startBrowser(t)
@@ -62,7 +62,7 @@ func TestPortal(t *testing.T) {
 	r.changeRole()
 	r.verifyDomain()
 	r.revealAPIKey()
-	r.webhooksPage()
+	r.webhooks()
 	r.auditShowsEverything()
 	r.pageWeight()
 }
