@@ -3,8 +3,9 @@ GO      ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 PG_DSN  ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 REDIS   ?= redis://127.0.0.1:6379/0
+FUZZTIME ?= 1m
 
-.PHONY: run test test-integration generate lint build bench bench-http bench-scale browser-deps soak
+.PHONY: run test test-integration generate lint build bench bench-http bench-scale browser-deps soak fuzz
 
 run: ## serve on SQLite with a generated development secret (see the printed token command)
 	$(GO) run ./cmd/orgkit serve --dev
@@ -22,6 +23,19 @@ test-integration: ## the same against the local Postgres and Redis
 soak: ## 3 replicas of the binary on a fresh database of PG_DSN and on REDIS under load for 3 minutes (ORGKIT_SOAK_DURATION): shared rate limits, cache invalidation, domain re-checks, webhook delivery, rolling restarts
 	ORGKIT_TEST_POSTGRES_DSN='$(PG_DSN)' ORGKIT_TEST_REDIS_URL='$(REDIS)' ORGKIT_SOAK_DURATION="$${ORGKIT_SOAK_DURATION:-3m}" \
 		$(GO) test -count=1 -timeout 20m -run '^TestSoak$$' -v ./internal/soak
+
+fuzz: ## every Go fuzz target (found by go test -list '^Fuzz' ./...) for FUZZTIME each (default 1m), one at a time; stops at the first failure, whose input go test wrote under the package's testdata/fuzz/<target>/ (commit it: it then runs in every go test)
+	@list=$$($(GO) test -list '^Fuzz' ./...) || { echo "$$list"; exit 1; }; \
+	targets=$$(echo "$$list" | awk '/^Fuzz/ { names = names " " $$1; next } /^ok/ { n = split(names, a, " "); for (i = 1; i <= n; i++) print $$2 " " a[i]; names = "" }'); \
+	[ -n "$$targets" ] || { echo "fuzz: no fuzz targets found"; exit 1; }; \
+	echo "$$targets" | while read -r pkg target; do \
+		echo "fuzz: $$target ($$pkg) for $(FUZZTIME)"; \
+		if $(GO) test -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) "$$pkg"; then \
+			echo "fuzz: $$target ok"; \
+		else \
+			echo "fuzz: $$target FAILED (the input is under $$pkg's testdata/fuzz/$$target/)"; exit 1; \
+		fi; \
+	done
 
 generate: ## regenerate the gomock doubles (committed)
 	$(GO) generate ./...

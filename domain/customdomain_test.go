@@ -32,6 +32,20 @@ func TestValidateDomainName(t *testing.T) {
 	}
 }
 
+// FuzzHostWithoutPort found "acme.orgkit.test ." read as "acme.orgkit.test " (the dot removed after
+// the white space was trimmed): no platform host, so a custom-domain lookup of a name that is
+// a slug's, while "acme.orgkit.test." resolved the slug.
+func TestHostWithoutPort_SpaceBeforeTheRootDot(t *testing.T) {
+	for _, in := range []string{"acme.orgkit.test .", "acme.orgkit.test\t.:80", " acme.orgkit.test . "} {
+		if got := domain.HostWithoutPort(in); got != "" {
+			t.Errorf("HostWithoutPort(%q) = %q, want \"\" (no host name)", in, got)
+		}
+	}
+	if got := domain.HostWithoutPort(" Acme.Orgkit.Test. "); got != "acme.orgkit.test" {
+		t.Errorf("surrounding white space: %q", got)
+	}
+}
+
 func TestFoldHostnameAndHosts(t *testing.T) {
 	if got := domain.FoldHostname("  Clinic.Example.COM. "); got != "clinic.example.com" {
 		t.Errorf("FoldHostname = %q", got)

@@ -93,8 +93,9 @@ func underPlatform(name string, platformDomains []string) (string, bool) {
 
 // HostWithoutPort is the host part of a Host header value ("Acme.Example.com:8443"), folded
 // like FoldHostname, or "" when it is not a host name with an optional decimal port: a
-// bracketed address, a second trailing dot or a port that is not a number names no
-// organization.
+// bracketed address, a second trailing dot, white space before the trailing dot or a port
+// that is not a number names no organization. Its answer is its own host part, so that
+// "acme.example.app ." cannot name something "acme.example.app" does not.
 func HostWithoutPort(hostport string) string {
 	h := strings.TrimSpace(hostport)
 	if strings.ContainsAny(h, "[]") {
@@ -107,7 +108,7 @@ func HostWithoutPort(hostport string) string {
 		h = host
 	}
 	h = FoldHostname(h)
-	if strings.HasSuffix(h, ".") {
+	if strings.HasSuffix(h, ".") || h != strings.TrimSpace(h) {
 		return ""
 	}
 	return h

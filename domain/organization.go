@@ -115,8 +115,8 @@ func validateMetadata(v *Validation, m Metadata) {
 		v.Add("metadata", "metadata keys and strings must be valid UTF-8 text without NUL or control characters")
 		return
 	}
-	if n, err := m.Size(); err != nil || n > MetadataMaxBytes {
-		v.Add("metadata", "metadata must be a JSON object of at most %d bytes", MetadataMaxBytes)
+	if n, err := m.StoredSize(); err != nil || n > MetadataMaxBytes {
+		v.Add("metadata", "metadata must be a JSON object of at most %d bytes, numbers counted written out without an exponent", MetadataMaxBytes)
 	}
 }
 

@@ -141,17 +141,35 @@ func (o *object) forbid(reason string, keys ...string) {
 	}
 }
 
-// rejectUnknown reports every field not read so far.
+// maxFieldName is the longest unknown field name echoed back in an error.
+const maxFieldName = 64
+
+// rejectUnknown reports every field not read so far. An unknown field whose name cannot be
+// echoed back (empty, not text, or longer than maxFieldName) is reported once, on the object
+// that holds it, so that every detail names a field a client can read.
 func (o *object) rejectUnknown() {
 	var unknown []string
+	unnamed := false
 	for k := range o.fields {
-		if !o.seen[k] {
-			unknown = append(unknown, k)
+		if o.seen[k] {
+			continue
 		}
+		if k == "" || !domain.SafeText(k, false) || len(k) > maxFieldName {
+			unnamed = true
+			continue
+		}
+		unknown = append(unknown, k)
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
 		o.v.Add(o.name(k), "unknown field %s", o.name(k))
+	}
+	if unnamed {
+		holder := o.prefix
+		if holder == "" {
+			holder = "body"
+		}
+		o.v.Add(holder, "%s has a field with an empty, overlong or unprintable name", holder)
 	}
 }
 

@@ -156,3 +156,22 @@ func TestInput_Metadata(t *testing.T) {
 		}
 	})
 }
+
+// FuzzRequestBody found {"":""} answered with a validation_error whose detail named the
+// field "" (and a NUL or a 300-character key was echoed as the field's name): such a field
+// is now reported on the object that holds it.
+func TestInput_UnknownFieldsWithoutAName(t *testing.T) {
+	h := sqlite(t)
+	id := h.createOrg("unnamed")
+	path := fmt.Sprintf("/v1/organizations/%d", id)
+	for body, want := range map[string]string{
+		`{"":""}`: "[body]", `{"\u0000":1}`: "[body]", `{"` + strings.Repeat("k", 65) + `":1,"":2,"color":3}`: "[color body]",
+		`{"settings":{"":true}}`: "[settings]", `{"settings":{"x\u0007":true,"y":1}}`: "[settings.y settings]",
+	} {
+		r := h.do("PATCH", path, rootEmail, body)
+		expect(t, r, 400, "validation_error")
+		if got := fmt.Sprint(r.fields()); got != want {
+			t.Errorf("%s: fields %s, want %s", body, got, want)
+		}
+	}
+}
