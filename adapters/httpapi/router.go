@@ -29,6 +29,8 @@ type Options struct {
 	// Draining reports that the process is shutting down: /readyz answers 503 at once so load
 	// balancers stop routing here while the other routes keep serving. Nil: never.
 	Draining func() bool
+	// Metrics counts and times every request the prelude runs for; nil: ports.NopMetrics.
+	Metrics ports.Metrics
 }
 
 // API is orgkit's HTTP API over one Service: its routes, mountable on any Gin router or
@@ -51,6 +53,9 @@ func NewAPI(svc *app.Service, verifier ports.TokenVerifier, opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = ports.NopMetrics{}
+	}
 	return &API{svc: svc, verifier: verifier, opts: opts}
 }
 
@@ -71,7 +76,7 @@ func New(svc *app.Service, verifier ports.TokenVerifier, opts Options, trustedPr
 
 // middleware is what every orgkit route runs first (see prelude).
 func (a *API) middleware() []gin.HandlerFunc {
-	return []gin.HandlerFunc{prelude(a.opts.Logger, a.bodyLimit)}
+	return []gin.HandlerFunc{prelude(a.opts.Logger, a.bodyLimit, a.opts.Metrics)}
 }
 
 // allowUpload lets POST requests to the route fullPath send MaxUploadBodyBytes.
