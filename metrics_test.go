@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -60,6 +61,7 @@ func metricsKit(t *testing.T, cfg orgkit.Config) (*orgkit.Kit, *httptest.Server)
 	r := gin.New()
 	k.RegisterOps(r)
 	k.Register(r)
+	k.RegisterPortal(r)
 	r.GET("/metrics", gin.WrapH(k.MetricsHandler()))
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
@@ -171,6 +173,11 @@ func TestMetrics_ScrapeCountsRealRequests(t *testing.T) {
 	status(404, "GET", "/v1/public/organizations/resolve?slug=nobody", "", "") // miss
 	status(404, "GET", "/v1/public/organizations/resolve?slug=nobody", "", "") // negative hit
 	status(404, "GET", "/no/such/route", "", "")
+	portal, err := srv.Client().Get(srv.URL + "/portal/sign-in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	portal.Body.Close()
 
 	// Domain checks against the loopback DNS server: one proven, one with a wrong record,
 	// the third checked until the limit (20 a minute per caller and organization) refuses.
@@ -215,6 +222,7 @@ func TestMetrics_ScrapeCountsRealRequests(t *testing.T) {
 		series{"orgkit_http_requests_total", req("/v1/public/organizations/resolve", "GET", "200"), 2},
 		series{"orgkit_http_requests_total", req("/v1/public/organizations/resolve", "GET", "404"), 2},
 		series{"orgkit_http_requests_total", req("unmatched", "GET", "404"), 1},
+		series{"orgkit_http_requests_total", req("/portal/sign-in", "GET", fmt.Sprint(portal.StatusCode)), 1},
 		series{"orgkit_http_requests_total", req(verifyRoute, "POST", "200"), 20},
 		series{"orgkit_http_requests_total", req(verifyRoute, "POST", "429"), 1},
 		series{"orgkit_http_request_duration_seconds", req(verifyRoute, "POST", "200"), 20},
@@ -407,4 +415,29 @@ func TestMetrics_FamiliesAreDocumented(t *testing.T) {
 			t.Errorf("docs/operations.md does not mention %s", name)
 		}
 	}
+}
+
+// A host serves orgkit's metrics beside its own from its registry, on a path it chooses.
+func ExampleMetricsConfig() {
+	reg := prometheus.NewRegistry()
+	k, err := orgkit.New(context.Background(), orgkit.Config{DB: hostPool(),
+		Metrics: orgkit.MetricsConfig{Registerer: reg, Version: "v1.4.0"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := gin.Default()
+	k.Register(r)
+	r.GET("/metrics", gin.WrapH(k.MetricsHandler())) // the host's families and orgkit's
+}
+
+// With no Registerer the Kit keeps a registry of its own; MetricsHandler serves it, here on
+// an internal listener of the host's.
+func ExampleKit_MetricsHandler() {
+	k, err := orgkit.New(context.Background(), orgkit.Config{DB: hostPool()})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", k.MetricsHandler())
+	go func() { log.Fatal(http.ListenAndServe("127.0.0.1:9090", mux)) }()
 }

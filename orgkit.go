@@ -282,7 +282,7 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 		PersonalOrganizations: cfg.PersonalOrganizations, Webhooks: app.WebhooksConfig{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining,
 		Metrics: deps.Metrics})
-	if k.portal, err = newPortal(cfg, k.svc, verifier); err != nil {
+	if k.portal, err = newPortal(cfg, k.svc, verifier, deps.Metrics); err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}
 	return k, nil
