@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"gorm.io/gorm"
 
@@ -99,6 +100,8 @@ type Config struct {
 	Webhooks WebhooksConfig
 	// Portal configures the admin portal that RegisterPortal mounts.
 	Portal PortalConfig
+	// Metrics configures the Prometheus metrics MetricsHandler serves.
+	Metrics MetricsConfig
 }
 
 // WebhooksConfig configures webhook endpoints and their deliveries. Endpoints' signing
@@ -204,6 +207,8 @@ type Kit struct {
 	limiter ports.RateLimiter
 	checks  map[string]func(context.Context) error
 	portal  *portal.Portal
+	// gatherer is what MetricsHandler serves; nil: metrics are disabled.
+	gatherer prometheus.Gatherer
 }
 
 // New puts orgkit together on cfg. It opens nothing the host did not configure and starts
@@ -265,6 +270,9 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	}
 	deps.Webhooks = webhook.New(webhook.Config{AllowPrivate: cfg.Webhooks.AllowPrivate, Timeout: cfg.Webhooks.Timeout})
 	deps.Render = httpapi.Renderer{}
+	if deps.Metrics, err = k.newMetrics(); err != nil {
+		return nil, fmt.Errorf("orgkit: %w", err)
+	}
 	if cfg.Redis != nil {
 		deps.Bus = cache.NewRedisBus(cfg.Redis, cfg.RedisKeyPrefix+"invalidate")
 	}
@@ -273,8 +281,8 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache), PublicURL: cfg.PublicURL,
 		PersonalOrganizations: cfg.PersonalOrganizations, Webhooks: app.WebhooksConfig{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining,
-		Unmatched: func(c *gin.Context, status int) bool { return k.portal.Unmatched(c, status) }})
-	if k.portal, err = newPortal(cfg, k.svc, verifier); err != nil {
+		Metrics: deps.Metrics, Unmatched: func(c *gin.Context, status int) bool { return k.portal.Unmatched(c, status) }})
+	if k.portal, err = newPortal(cfg, k.svc, verifier, deps.Metrics); err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}
 	return k, nil

@@ -30,8 +30,8 @@ type PortalConfig struct {
 
 // newPortal builds the portal over svc. The CSRF key derives from the configured secrets, so
 // every replica with the same configuration accepts the same forms.
-func newPortal(cfg Config, svc *app.Service, verifier ports.TokenVerifier) (*portal.Portal, error) {
-	opts := portal.Options{Verifier: verifier, Describe: httpapi.Describe, Cookie: cfg.Portal.Cookie, Logger: cfg.Logger}
+func newPortal(cfg Config, svc *app.Service, verifier ports.TokenVerifier, m ports.Metrics) (*portal.Portal, error) {
+	opts := portal.Options{Verifier: verifier, Describe: httpapi.Describe, Cookie: cfg.Portal.Cookie, Logger: cfg.Logger, Metrics: m}
 	if cfg.Portal.DevSignIn {
 		if len(cfg.Auth.HS256Secret) == 0 {
 			return nil, errors.New("the development sign-in (Config.Portal.DevSignIn) needs Config.Auth.HS256Secret")

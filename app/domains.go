@@ -136,7 +136,7 @@ func (s *Service) VerifyDomain(ctx context.Context, p domain.Principal, orgID, d
 	if err != nil {
 		return d, domain.Quota{}, wrap("verify domain", err)
 	}
-	quota, err := s.limit(ctx, "verify-domain", orgID, p, domain.LimitVerifyDomain)
+	quota, err := s.limit(ctx, ports.LimitVerifyDomain, orgID, p, domain.LimitVerifyDomain)
 	if err != nil {
 		return d, quota, err
 	}
@@ -144,8 +144,22 @@ func (s *Service) VerifyDomain(ctx context.Context, p domain.Principal, orgID, d
 	return d, quota, wrap("verify domain", err)
 }
 
-// lookup checks d's TXT record; it runs outside any transaction.
+// lookup checks d's TXT record and counts the outcome; it runs outside any transaction.
 func (s *Service) lookup(ctx context.Context, d domain.CustomDomain) domain.FailureReason {
+	reason := s.lookupTXT(ctx, d)
+	s.metrics.DNSCheck(dnsOutcome(reason))
+	return reason
+}
+
+// dnsOutcome is the metrics' name of a check's outcome.
+func dnsOutcome(reason domain.FailureReason) ports.DNSOutcome {
+	if reason == "" {
+		return ports.DNSVerified
+	}
+	return ports.DNSOutcome(reason) // FailureReason's values are DNSOutcome's
+}
+
+func (s *Service) lookupTXT(ctx context.Context, d domain.CustomDomain) domain.FailureReason {
 	if s.dns == nil {
 		return domain.FailureResolverError
 	}

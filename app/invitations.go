@@ -82,10 +82,10 @@ func (s *Service) CreateInvitation(ctx context.Context, p domain.Principal, orgI
 // back by their own limit cannot spend the organization's (and so every other inviter's)
 // by retrying; a call the organization's limit refuses costs only the caller's own quota.
 func (s *Service) limitInvitations(ctx context.Context, orgID int64, p domain.Principal) error {
-	if _, err := s.allow(ctx, fmt.Sprintf("invitations-inviter:%d", p.User.ID), domain.LimitInvitationsPerInviter); err != nil {
+	if _, err := s.allow(ctx, ports.LimitInvitationsInviter, fmt.Sprintf("%s:%d", ports.LimitInvitationsInviter, p.User.ID), domain.LimitInvitationsPerInviter); err != nil {
 		return err
 	}
-	_, err := s.allow(ctx, fmt.Sprintf("invitations-org:%d", orgID), domain.LimitInvitationsPerOrganization)
+	_, err := s.allow(ctx, ports.LimitInvitationsPerOrg, fmt.Sprintf("%s:%d", ports.LimitInvitationsPerOrg, orgID), domain.LimitInvitationsPerOrganization)
 	return err
 }
 

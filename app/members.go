@@ -25,7 +25,7 @@ func (s *Service) ConnectUser(ctx context.Context, p domain.Principal, orgID int
 	if err != nil {
 		return domain.Membership{}, domain.Quota{}, err
 	}
-	quota, err := s.limit(ctx, "connect-user", orgID, p, domain.LimitConnectUser)
+	quota, err := s.limit(ctx, ports.LimitConnectUser, orgID, p, domain.LimitConnectUser)
 	if err != nil {
 		return domain.Membership{}, quota, err
 	}

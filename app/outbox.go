@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
 )
 
 const (
@@ -70,7 +71,12 @@ func (s *Service) deliver(ctx context.Context, it domain.OutboxItem) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, outboxSendTimeout)
 	defer cancel()
-	return s.mailer.Send(ctx, m)
+	if err := s.mailer.Send(ctx, m); err != nil {
+		s.metrics.MailSend(ports.MailFailed)
+		return err
+	}
+	s.metrics.MailSend(ports.MailSent)
+	return nil
 }
 
 // outboxFailed schedules the next attempt, or gives the item up after the last.
@@ -86,4 +92,11 @@ func (s *Service) outboxFailed(ctx context.Context, it domain.OutboxItem, cause 
 	log(ctx, "outbox delivery failed", slog.Int64("outbox_id", it.ID), slog.String("kind", string(it.Kind)),
 		slog.Int("attempts", attempts), slog.Bool("given_up", next.IsZero()), slog.Any("error", cause))
 	return s.uow.Outbox().Failed(ctx, it.ID, attempts, next, cause.Error())
+}
+
+// MailBacklog counts the mails waiting to be sent (retries included, not those given up),
+// for metrics: one count on an index.
+func (s *Service) MailBacklog(ctx context.Context) (int64, error) {
+	n, err := s.uow.Outbox().Backlog(ctx)
+	return n, wrap("count the mail backlog", err)
 }

@@ -48,9 +48,10 @@ type resolver struct {
 	skipUntil   atomic.Int64       // unix nanoseconds: the cache failed, do without it until then
 	hits, loads atomic.Int64
 	errs        atomic.Int64
+	metrics     ports.Metrics
 }
 
-func newResolver(c ports.ResolveCache, cfg ResolveConfig, log *slog.Logger) *resolver {
+func newResolver(c ports.ResolveCache, cfg ResolveConfig, log *slog.Logger, m ports.Metrics) *resolver {
 	if cfg.TTL <= 0 {
 		cfg.TTL = DefaultResolveTTL
 	}
@@ -60,7 +61,7 @@ func newResolver(c ports.ResolveCache, cfg ResolveConfig, log *slog.Logger) *res
 	if cfg.RedeleteAfter == 0 {
 		cfg.RedeleteAfter = DefaultRedeleteAfter
 	}
-	return &resolver{cache: c, ttl: cfg.TTL, negTTL: cfg.NegativeTTL, redelete: cfg.RedeleteAfter, log: log}
+	return &resolver{cache: c, ttl: cfg.TTL, negTTL: cfg.NegativeTTL, redelete: cfg.RedeleteAfter, log: log, metrics: m}
 }
 
 // ResolveSlug returns the public face of the active organization with slug, for a page
@@ -118,10 +119,13 @@ func (r *resolver) resolve(ctx context.Context, key string, load func(context.Co
 	if e, ok := r.get(ctx, key); ok {
 		r.hits.Add(1)
 		if e.Org == nil {
+			r.metrics.ResolveCache(ports.CacheNegativeHit)
 			return domain.PublicOrganization{}, domain.ErrOrganizationNotFound
 		}
+		r.metrics.ResolveCache(ports.CacheHit)
 		return *e.Org, nil
 	}
+	r.metrics.ResolveCache(ports.CacheMiss)
 	// A load joins only flights that started after the last invalidation: one that started
 	// before may carry the answer the invalidation dropped.
 	gen := r.generation(key).Load()

@@ -129,6 +129,9 @@ type Deps struct {
 	// Render shows changed resources as the API does, for the data of events; nil: an
 	// event's data is only {"id": …}.
 	Render ports.ResourceRenderer
+	// Metrics counts resolve cache use, DNS checks, rate-limit decisions, mail sends and
+	// webhook deliveries; nil: ports.NopMetrics.
+	Metrics ports.Metrics
 }
 
 // Service runs the use cases. It is safe for concurrent use.
@@ -157,6 +160,7 @@ type Service struct {
 	render      ports.ResourceRenderer
 	webhooks    WebhooksConfig
 	webhookWake chan struct{} // signalled after a commit that raised events
+	metrics     ports.Metrics
 }
 
 // New builds a Service; it panics when a required port is missing, a wiring mistake.
@@ -179,13 +183,17 @@ func New(d Deps, cfg Config) *Service {
 	if d.NewSecret == nil {
 		d.NewSecret = randomSecret
 	}
+	if d.Metrics == nil {
+		d.Metrics = ports.NopMetrics{}
+	}
 	s := &Service{uow: d.Store, limiter: d.Limiter, sealer: d.Sealer, clock: d.Clock, log: d.Logger,
 		superadmins: map[string]bool{}, policy: cfg.Policy, hooks: cfg.Hooks,
 		dns: d.DNS, newToken: d.NewToken, domains: cfg.Domains.withDefaults(),
 		newSecret: d.NewSecret, mailer: d.Mailer, invitations: cfg.Invitations.withDefaults(), outboxReady: make(chan struct{}, 1)}
 	s.personal = cfg.PersonalOrganizations
 	s.sender, s.render, s.webhooks, s.webhookWake = d.Webhooks, d.Render, cfg.Webhooks, make(chan struct{}, 1)
-	s.resolver = newResolver(d.Cache, cfg.Resolve, d.Logger)
+	s.metrics = d.Metrics
+	s.resolver = newResolver(d.Cache, cfg.Resolve, d.Logger, d.Metrics)
 	s.images = newImages(d.Blobs, cfg.PublicURL)
 	if cfg.AccessCacheTTL == 0 {
 		cfg.AccessCacheTTL = DefaultAccessCacheTTL

@@ -37,7 +37,7 @@ func (s *Service) RevealAPIKeys(ctx context.Context, p domain.Principal, orgID i
 	if err := s.vault(); err != nil {
 		return nil, domain.Quota{}, err
 	}
-	quota, err := s.limit(ctx, "reveal-api-keys", orgID, p, domain.LimitRevealAPIKeys)
+	quota, err := s.limit(ctx, ports.LimitRevealAPIKeys, orgID, p, domain.LimitRevealAPIKeys)
 	if err != nil {
 		return nil, quota, err
 	}

@@ -109,10 +109,15 @@ func (s *Service) attempt(ctx context.Context, d domain.WebhookDelivery) (bool, 
 	}
 	res, err := s.sender.Send(ctx, ports.WebhookRequest{URL: ep.URL, MsgID: d.Event.PublicID, Timestamp: now, Body: d.Event.Payload, Secrets: secrets})
 	a.StatusCode, a.Latency, a.Response = res.StatusCode, res.Latency, keptResponse(res.Body)
-	if err != nil {
+	switch {
+	case err != nil:
 		a.Error = truncateText(err.Error(), domain.WebhookResponseKept)
-	} else if !a.Succeeded() {
+		s.metrics.WebhookDelivery(ports.DeliveryError)
+	case !a.Succeeded():
 		a.Error = fmt.Sprintf("the receiver answered %d", a.StatusCode)
+		s.metrics.WebhookDelivery(ports.DeliveryFailure)
+	default:
+		s.metrics.WebhookDelivery(ports.DeliverySuccess)
 	}
 	d.Attempts++
 	d.UpdatedAt = s.clock.Now()
@@ -181,7 +186,9 @@ func (s *Service) endpointOutcome(ctx context.Context, seen domain.WebhookEndpoi
 		!a.Succeeded() && failing != nil && s.clock.Now().Sub(*failing) < domain.WebhookDisableAfter:
 		return nil // no change: the common case reads nothing more
 	}
-	return s.do(ctx, func(tx ports.Repos) error {
+	disabled := false
+	err := s.do(ctx, func(tx ports.Repos) error {
+		disabled = false // a store may retry fn
 		ep, err := tx.Webhooks().GetEndpointForUpdate(ctx, seen.OrganizationID, seen.ID)
 		if domain.CodeOf(err) == domain.CodeWebhookEndpointNotFound {
 			return nil
@@ -211,8 +218,13 @@ func (s *Service) endpointOutcome(ctx context.Context, seen domain.WebhookEndpoi
 		if !ep.Disabled {
 			return nil
 		}
+		disabled = true
 		return s.record(ctx, tx, nil, webhookEvent(ep, domain.AuditWebhookEndpointDisabled, []string{"disabled"}))
 	})
+	if err == nil && disabled {
+		s.metrics.WebhookEndpointDisabled()
+	}
+	return err
 }
 
 // TestWebhookEndpoint sends a webhook.test event to this endpoint only, queued like any
@@ -315,4 +327,11 @@ func truncateText(s string, n int) string {
 		s = s[:n]
 	}
 	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// WebhookBacklog counts the webhook deliveries due or waiting for a retry, for metrics: one
+// count on an index.
+func (s *Service) WebhookBacklog(ctx context.Context) (int64, error) {
+	n, err := s.uow.Webhooks().Backlog(ctx)
+	return n, wrap("count the webhook backlog", err)
 }

@@ -167,6 +167,8 @@ type OutboxRepo interface {
 	// Failed records a failed attempt: the attempt count, the error and when to try again; a
 	// zero next gives the item up.
 	Failed(ctx context.Context, id int64, attempts int, next time.Time, lastError string) error
+	// Backlog counts the items not yet delivered nor given up (for metrics).
+	Backlog(ctx context.Context) (int64, error)
 }
 
 // StatsRepo counts the platform's rows.

@@ -82,6 +82,13 @@ func (r outboxRepo) Delete(ctx context.Context, id int64) error {
 	return dbErr("delete outbox item", r.db.WithContext(ctx).Exec("DELETE FROM orgkit_outbox WHERE id = ?", id).Error)
 }
 
+// Backlog counts the items not given up, from the partial index the claim reads.
+func (r outboxRepo) Backlog(ctx context.Context) (int64, error) {
+	var n int64
+	err := r.db.WithContext(ctx).Raw("SELECT count(*) FROM orgkit_outbox WHERE next_attempt_at IS NOT NULL").Scan(&n).Error
+	return n, dbErr("count outbox items", err)
+}
+
 func (r outboxRepo) Failed(ctx context.Context, id int64, attempts int, next time.Time, lastError string) error {
 	err := r.db.WithContext(ctx).Exec("UPDATE orgkit_outbox SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
 		attempts, nextAttempt(next), lastError, id).Error

@@ -89,6 +89,10 @@ func TestOutboxRepo(t *testing.T) {
 		if err := s.Outbox().Delete(ctx, second.ID); err != nil {
 			t.Fatalf("delete twice: %v", err)
 		}
+		// The backlog is what waits: leased and due items, not the given-up nor the deleted.
+		if n, err := s.Outbox().Backlog(ctx); err != nil || n != 2 {
+			t.Fatalf("backlog %d %v, want 2", n, err)
+		}
 		got := claimIDs(t, s, far, far.Add(time.Hour), 10)
 		if fmt.Sprint(got) != fmt.Sprint([]int64{later.ID, unscheduled.ID}) {
 			t.Fatalf("far in the future: claimed %v, want only %d and %d (given up and deleted items never)", got, later.ID, unscheduled.ID)

@@ -12,9 +12,9 @@ import (
 )
 
 // BenchmarkGetOrganization is the authenticated hot path in-process: JWT check, user lookup,
-// organization and role reads, JSON encoding, on SQLite.
+// organization and role reads, JSON encoding, on SQLite, with metrics recorded.
 func BenchmarkGetOrganization(b *testing.B) {
-	h := newHarness(b, gormstore.SQLite)
+	h := newHarness(b, gormstore.SQLite, withMetrics(b))
 	orgID := h.createOrg("bench")
 	req := httptest.NewRequest("GET", fmt.Sprintf("/v1/organizations/%d", orgID), nil)
 	req.Header.Set("Authorization", "Bearer "+h.token(rootEmail))

@@ -18,6 +18,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/orgkit/orgkit/adapters/auth"
 	"github.com/orgkit/orgkit/adapters/blob"
@@ -29,6 +30,7 @@ import (
 	"github.com/orgkit/orgkit/adapters/httpapi"
 	"github.com/orgkit/orgkit/adapters/mail"
 	"github.com/orgkit/orgkit/adapters/mail/smtptest"
+	"github.com/orgkit/orgkit/adapters/metrics"
 	"github.com/orgkit/orgkit/adapters/ratelimit"
 	"github.com/orgkit/orgkit/adapters/vaultcrypto"
 	"github.com/orgkit/orgkit/app"
@@ -76,6 +78,16 @@ const platformDomain = "orgkit.test"
 
 // option changes the harness's dependencies before the service is built.
 type option func(*app.Deps)
+
+// withMetrics records the service's and the router's metrics in a registry of their own, as
+// the orgkit binary does.
+func withMetrics(t testing.TB) option {
+	m, err := metrics.New(prometheus.NewRegistry(), metrics.Options{Version: "bench"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(d *app.Deps) { d.Metrics = m }
+}
 
 // noVault builds the service without ORGKIT_VAULT_KEYS.
 func noVault(d *app.Deps) { d.Sealer = nil }
@@ -150,7 +162,7 @@ func newHarnessWith(t testing.TB, d gormstore.Dialect, cfg func(*app.Config), op
 		cfg(&conf)
 	}
 	h.svc = app.New(deps, conf)
-	h.router, err = httpapi.New(h.svc, authn, httpapi.Options{Logger: log})
+	h.router, err = httpapi.New(h.svc, authn, httpapi.Options{Logger: log, Metrics: deps.Metrics})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
 )
 
 // MaxBodyBytes bounds every request body.
@@ -125,7 +126,7 @@ func logger(c *gin.Context) *slog.Logger {
 
 // prelude is what every orgkit route runs first, once even where an engine-wide copy and a
 // group's both apply: the request id, one access-log line, panic recovery and the body limit.
-func prelude(log *slog.Logger, bodyLimit func(*gin.Context) int64) gin.HandlerFunc {
+func prelude(log *slog.Logger, bodyLimit func(*gin.Context) int64, m ports.Metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		st := state(c)
 		if st != nil && st.prelude {
@@ -137,6 +138,7 @@ func prelude(log *slog.Logger, bodyLimit func(*gin.Context) int64) gin.HandlerFu
 		}
 		st.prelude = true
 		start := time.Now()
+		defer observe(m, c, start) // deferred first: runs last, after recovery set a panic's 500
 		defer accessLog(c, start)
 		defer recovery(c)
 		if c.Request.Body != http.NoBody { // most reads have none: no reader to allocate

@@ -12,6 +12,7 @@ import (
 
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/httpapi"
+	"github.com/orgkit/orgkit/app"
 )
 
 // BenchmarkResolve measures the public resolve path in-process, answered from the resolve
@@ -19,8 +20,12 @@ import (
 // no work at all: "bare" on an engine of its own, "bare-prelude" behind orgkit's prelude
 // (request id, access log, recovery, body limit), both writing the same headers and body.
 // ns/op of bare over resolve's is the share of a bare handler's throughput resolve keeps.
+// Metrics are recorded, as the binary does.
 func BenchmarkResolve(b *testing.B) {
-	h := newHarness(b, gormstore.SQLite)
+	m := withMetrics(b)
+	var deps app.Deps
+	m(&deps)
+	h := newHarness(b, gormstore.SQLite, m)
 	orgID := h.createOrg("bench")
 	h.verifiedDomain(orgID, "bench.example.com")
 	quiet := slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -28,7 +33,7 @@ func BenchmarkResolve(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := httpapi.New(h.svc, verifier, httpapi.Options{Logger: quiet})
+	r, err := httpapi.New(h.svc, verifier, httpapi.Options{Logger: quiet, Metrics: deps.Metrics})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -33,6 +33,8 @@ type Options struct {
 	// handlers RegisterOps installs on an engine; when it reports true it has answered (the
 	// admin portal's HTML page for its own paths), else the API's JSON error follows.
 	Unmatched func(c *gin.Context, status int) bool
+	// Metrics counts and times every request the prelude runs for; nil: ports.NopMetrics.
+	Metrics ports.Metrics
 }
 
 // API is orgkit's HTTP API over one Service: its routes, mountable on any Gin router or
@@ -55,6 +57,9 @@ func NewAPI(svc *app.Service, verifier ports.TokenVerifier, opts Options) *API {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = ports.NopMetrics{}
+	}
 	return &API{svc: svc, verifier: verifier, opts: opts}
 }
 
@@ -75,7 +80,7 @@ func New(svc *app.Service, verifier ports.TokenVerifier, opts Options, trustedPr
 
 // middleware is what every orgkit route runs first (see prelude).
 func (a *API) middleware() []gin.HandlerFunc {
-	return []gin.HandlerFunc{prelude(a.opts.Logger, a.bodyLimit)}
+	return []gin.HandlerFunc{prelude(a.opts.Logger, a.bodyLimit, a.opts.Metrics)}
 }
 
 // allowUpload lets POST requests to the route fullPath send MaxUploadBodyBytes.

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -30,6 +31,10 @@ const (
 // prelude runs first on every portal route: the security headers, the request's audit
 // metadata, the body limit, and a recovery that answers a plain error page (never a trace).
 func (p *Portal) prelude(c *gin.Context) {
+	start := time.Now()
+	defer func() { // first deferred: runs after the recovery below set a panic's status
+		p.opts.Metrics.HTTPRequest(c.FullPath(), c.Request.Method, c.Writer.Status(), time.Since(start))
+	}()
 	secure(c)
 	if !strings.HasPrefix(c.Request.URL.Path, "/portal/assets/") && !strings.Contains(c.Request.URL.Path, "/assets/") {
 		c.Header("Cache-Control", "no-store")

@@ -45,6 +45,8 @@ type Options struct {
 	CSRFKey []byte
 	// Logger receives failures the user is not shown; nil: slog.Default().
 	Logger *slog.Logger
+	// Metrics counts and times every portal request by route template; nil: none.
+	Metrics ports.Metrics
 }
 
 // Portal is the admin portal over one Service.
@@ -69,6 +71,9 @@ func New(svc *app.Service, opts Options) *Portal {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = ports.NopMetrics{}
 	}
 	key := opts.CSRFKey
 	if len(key) == 0 {

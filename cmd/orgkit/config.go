@@ -47,6 +47,7 @@ type config struct {
 	BlobURL          string
 	TrustedProxies   string
 	DebugAddr        string
+	MetricsAddr      string
 	SMTPURL          string
 	MailFrom         string
 	InviteURL        string
@@ -95,6 +96,7 @@ func (c *config) settings() []setting {
 		{"webhook-allow-private", "ORGKIT_WEBHOOK_ALLOW_PRIVATE", "false", "deliver webhooks over plain http and to private, loopback and link-local addresses (development and tests; serve --dev sets it)", &c.WebhookPrivate},
 		{"portal-cookie", "ORGKIT_PORTAL_COOKIE", "__session", "cookie holding the admin portal's token (/portal/; Clerk's session cookie by default)", &c.PortalCookie},
 		{"debug-addr", "ORGKIT_DEBUG_ADDR", "", "loopback address of a pprof and /debug/vars listener (empty: none)", &c.DebugAddr},
+		{"metrics-addr", "ORGKIT_METRICS_ADDR", "", "host:port of a listener serving only GET /metrics (empty: /metrics on the main listener)", &c.MetricsAddr},
 	}
 }
 
@@ -174,6 +176,9 @@ func (c *config) validate() error {
 		return fmt.Errorf("ORGKIT_WEBHOOK_ALLOW_PRIVATE must be true or false, not %q", c.WebhookPrivate)
 	}
 	if err := loopbackAddr(c.DebugAddr); err != nil {
+		return err
+	}
+	if err := listenAddr("ORGKIT_METRICS_ADDR", c.MetricsAddr); err != nil {
 		return err
 	}
 	if _, err := parseLevel(c.LogLevel); err != nil {

@@ -387,7 +387,8 @@ func TestConfig_InvalidValues(t *testing.T) {
 		"ORGKIT_RESOLVE_NEGATIVE_TTL": "0s", "ORGKIT_DOMAIN_GRACE": "-1h", "ORGKIT_DOMAIN_RECHECK": "maybe", "ORGKIT_DEBUG_ADDR": "0.0.0.0:6060",
 		"ORGKIT_DNS_RESOLVERS": "10.0.0.256", "ORGKIT_PLATFORM_DOMAINS": "localhost", "ORGKIT_DOMAIN_TYPES": "Clinic Site",
 		"ORGKIT_DOMAIN_VERIFICATION_PREFIX": "a.b", "ORGKIT_SMTP_URL": "ftp://mail.example.com", "ORGKIT_INVITE_URL": "https://app.example.com/join",
-		"ORGKIT_ACCESS_CACHE_TTL": "-1s", "ORGKIT_PERSONAL_ORGANIZATIONS": "maybe", "ORGKIT_PUBLIC_URL": "api.example.com", "ORGKIT_BLOB_URL": "gopher://blobs"} {
+		"ORGKIT_ACCESS_CACHE_TTL": "-1s", "ORGKIT_PERSONAL_ORGANIZATIONS": "maybe", "ORGKIT_PUBLIC_URL": "api.example.com", "ORGKIT_BLOB_URL": "gopher://blobs",
+		"ORGKIT_METRICS_ADDR": "9090"} {
 		env := map[string]string{"ORGKIT_AUTH_HS256_SECRET": "x", "ORGKIT_HTTP_ADDR": "127.0.0.1:0", "ORGKIT_DATABASE_URL": gormtest.URL(t, gormstore.SQLite), k: v}
 		err := run(context.Background(), []string{"serve"}, envOf(env), io.Discard, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), k[len("ORGKIT_"):]) && !strings.Contains(err.Error(), k) {

@@ -61,6 +61,11 @@ func serve(ctx context.Context, e env, args []string) error {
 			return err
 		}
 	}
+	stopMetrics, err := serveMetrics(cfg.MetricsAddr, router, k, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	ran := make(chan struct{})
 	go func() {
 		defer close(ran)

@@ -20,6 +20,7 @@ func kit(ctx context.Context, cfg config, log *slog.Logger, draining func() bool
 	oc.Logger, oc.Draining = log, draining
 	oc.Mail.LogText = cfg.Dev // invitation links (with their tokens) reach the log only in development
 	oc.Portal.DevSignIn = cfg.Dev
+	oc.Metrics = metricsConfig()
 	if k, err = orgkit.New(ctx, oc); err != nil {
 		_ = orgkit.CloseConfig(oc)
 		return nil, nil, err
