@@ -1,0 +1,75 @@
+package orgkit
+
+import (
+	"context"
+
+	"github.com/gin-gonic/gin"
+	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
+	"go.opentelemetry.io/otel/codes"
+	metricnoop "go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+	"gorm.io/plugin/opentelemetry/tracing"
+
+	"github.com/orgkit/orgkit/adapters/gormstore"
+)
+
+// TracingConfig turns on OpenTelemetry traces of orgkit's work. orgkit never sets the
+// global provider or propagator: it uses the ones given here, or none.
+type TracingConfig struct {
+	// Provider makes orgkit's spans: a server span per request to Register's and
+	// RegisterOps' routes, named by method and route template ("GET /v1/organizations/:id",
+	// never the path with its ids), as the child of an incoming traceparent; a span per SQL
+	// statement orgkit runs (its text with placeholders, never the values), on a *gorm.DB of
+	// orgkit's own over Config.DB's pool, so the host's *gorm.DB gets no callback; and a span
+	// per round of Run's background work. Statements run through WithTx are the host's
+	// transaction's and are not traced by orgkit. Nil: tracing is off and costs nothing.
+	Provider trace.TracerProvider
+	// Propagator reads the incoming trace context from request headers; nil: W3C trace
+	// context and baggage.
+	Propagator propagation.TextMapPropagator
+}
+
+// instrumentationName names orgkit's own spans' tracer (Run's rounds).
+const instrumentationName = "github.com/orgkit/orgkit"
+
+// serverMiddleware is the server span of each request (otelgin), nil when tracing is off.
+func (t TracingConfig) serverMiddleware() gin.HandlerFunc {
+	if t.Provider == nil {
+		return nil
+	}
+	prop := t.Propagator
+	if prop == nil {
+		prop = propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{})
+	}
+	// Metrics are orgkit's Prometheus families, not otelgin's: it gets a no-op meter rather
+	// than the global one.
+	return otelgin.Middleware("orgkit", otelgin.WithTracerProvider(t.Provider), otelgin.WithPropagators(prop),
+		otelgin.WithMeterProvider(metricnoop.NewMeterProvider()))
+}
+
+// storeOf is orgkit's store on cfg.DB: a session of the host's *gorm.DB, or with tracing on
+// a *gorm.DB of orgkit's own over the same pool that alone carries GORM's OpenTelemetry
+// plugin (a plugin registers on what every session of the host's *gorm.DB shares).
+func storeOf(cfg Config) (*gormstore.Store, error) {
+	if cfg.Tracing.Provider == nil {
+		return gormstore.New(cfg.DB, cfg.Logger)
+	}
+	return gormstore.NewIsolated(cfg.DB, cfg.Logger, tracing.NewPlugin(tracing.WithTracerProvider(cfg.Tracing.Provider),
+		tracing.WithoutQueryVariables(), tracing.WithoutMetrics()))
+}
+
+// round runs one round of Run's background work named name, in a span when tracing is on.
+func (k *Kit) round(ctx context.Context, name string, work func(context.Context) error) error {
+	if k.tracer == nil {
+		return work(ctx)
+	}
+	ctx, span := k.tracer.Start(ctx, name, trace.WithSpanKind(trace.SpanKindInternal))
+	defer span.End()
+	err := work(ctx)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "round failed")
+	}
+	return err
+}
