@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -271,4 +272,22 @@ func TestTracing_RunRounds(t *testing.T) {
 	if children == 0 {
 		t.Error("the outbox round's SQL is not inside its span")
 	}
+}
+
+// A host that already traces hands orgkit its provider: orgkit's request, SQL and background
+// spans join the host's traces, and its logs carry their ids.
+func ExampleTracingConfig() {
+	ctx := context.Background()
+	tp := sdktrace.NewTracerProvider() // the host's, with its exporter
+	defer func() { _ = tp.Shutdown(ctx) }()
+	k, err := orgkit.New(ctx, orgkit.Config{
+		DB:      hostPool(),
+		Auth:    orgkit.AuthConfig{JWKSURL: "https://clerk.example.com/.well-known/jwks.json"},
+		Tracing: orgkit.TracingConfig{Provider: tp},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	r := gin.New()
+	k.Register(r)
 }

@@ -24,12 +24,10 @@ func tracerProvider(ctx context.Context, getenv func(string) string) (*sdktrace.
 	if getenv("OTEL_EXPORTER_OTLP_ENDPOINT") == "" && getenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") == "" {
 		return nil, nil
 	}
-	protocol := getenv("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL")
-	if protocol == "" {
-		protocol = getenv("OTEL_EXPORTER_OTLP_PROTOCOL")
-	}
-	if protocol != "" && protocol != "http/protobuf" {
-		return nil, fmt.Errorf("OTEL_EXPORTER_OTLP_PROTOCOL %q: orgkit exports traces over http/protobuf only (the collector's port 4318)", protocol)
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL"} {
+		if p := getenv(name); p != "" && p != "http/protobuf" {
+			return nil, fmt.Errorf("%s %q: orgkit exports traces over http/protobuf only (the collector's port 4318)", name, p)
+		}
 	}
 	exporter, err := otlptracehttp.New(ctx)
 	if err != nil {

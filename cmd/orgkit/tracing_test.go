@@ -186,3 +186,35 @@ func TestBinary_Traces(t *testing.T) {
 		t.Errorf("%d access and %d SQL log lines carry the request id, want 1 and several:\n%s", access, store, logs.String())
 	}
 }
+
+// TestTracerProvider_FromEnv: no endpoint, no provider; a protocol other than http/protobuf
+// is refused by name rather than silently sent over HTTP.
+func TestTracerProvider_FromEnv(t *testing.T) {
+	ctx := t.Context()
+	env := func(kv ...string) func(string) string {
+		return func(name string) string {
+			for i := 0; i+1 < len(kv); i += 2 {
+				if kv[i] == name {
+					return kv[i+1]
+				}
+			}
+			return ""
+		}
+	}
+	if tp, err := tracerProvider(ctx, env()); tp != nil || err != nil {
+		t.Errorf("no endpoint: %v, %v; want no provider", tp, err)
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
+		_, err := tracerProvider(ctx, env("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:4317", name, "grpc"))
+		if err == nil || !strings.HasPrefix(err.Error(), name+" ") {
+			t.Errorf("%s=grpc: %v, want an error naming the variable", name, err)
+		}
+	}
+	tp, err := tracerProvider(ctx, env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://127.0.0.1:4318/v1/traces", "OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"))
+	if err != nil || tp == nil {
+		t.Fatalf("traces endpoint: %v, %v; want a provider", tp, err)
+	}
+	if err := tp.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
