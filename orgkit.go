@@ -273,6 +273,7 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	}
 	deps.Webhooks = webhook.New(webhook.Config{AllowPrivate: cfg.Webhooks.AllowPrivate, Timeout: cfg.Webhooks.Timeout})
 	deps.Render = httpapi.Renderer{}
+	k.traceOutgoing(&deps)
 	if cfg.Redis != nil {
 		deps.Bus = cache.NewRedisBus(cfg.Redis, cfg.RedisKeyPrefix+"invalidate")
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.opentelemetry.io/contrib/instrumentation/github.com/gin-gonic/gin/otelgin"
+	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"go.opentelemetry.io/otel/propagation"
@@ -12,6 +13,9 @@ import (
 	"gorm.io/plugin/opentelemetry/tracing"
 
 	"github.com/orgkit/orgkit/adapters/gormstore"
+	"github.com/orgkit/orgkit/app"
+	"github.com/orgkit/orgkit/domain"
+	"github.com/orgkit/orgkit/ports"
 )
 
 // TracingConfig turns on OpenTelemetry traces of orgkit's work. orgkit never sets the
@@ -70,6 +74,58 @@ func (k *Kit) round(ctx context.Context, name string, work func(context.Context)
 	if err != nil {
 		span.RecordError(err)
 		span.SetStatus(codes.Error, "round failed")
+	}
+	return err
+}
+
+// traceOutgoing wraps the webhook sender and the mailer in client spans when tracing is on.
+// The spans name no URL, recipient or subject: a URL may carry a receiver's token, and mail
+// names people. Nothing is propagated to receivers, which are third parties.
+func (k *Kit) traceOutgoing(deps *app.Deps) {
+	if k.tracer == nil {
+		return
+	}
+	if deps.Webhooks != nil {
+		deps.Webhooks = tracedWebhooks{next: deps.Webhooks, tracer: k.tracer}
+	}
+	if deps.Mailer != nil {
+		deps.Mailer = tracedMailer{next: deps.Mailer, tracer: k.tracer}
+	}
+}
+
+type tracedWebhooks struct {
+	next   ports.WebhookSender
+	tracer trace.Tracer
+}
+
+func (w tracedWebhooks) Send(ctx context.Context, req ports.WebhookRequest) (ports.WebhookResponse, error) {
+	ctx, span := w.tracer.Start(ctx, "webhook send", trace.WithSpanKind(trace.SpanKindClient))
+	defer span.End()
+	res, err := w.next.Send(ctx, req)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "no answer")
+		return res, err
+	}
+	span.SetAttributes(attribute.Int("http.response.status_code", res.StatusCode))
+	if res.StatusCode < 200 || res.StatusCode > 299 {
+		span.SetStatus(codes.Error, "not a 2xx answer")
+	}
+	return res, nil
+}
+
+type tracedMailer struct {
+	next   ports.Mailer
+	tracer trace.Tracer
+}
+
+func (m tracedMailer) Send(ctx context.Context, mail domain.Mail) error {
+	ctx, span := m.tracer.Start(ctx, "mail send", trace.WithSpanKind(trace.SpanKindClient))
+	defer span.End()
+	err := m.next.Send(ctx, mail)
+	if err != nil {
+		span.RecordError(err)
+		span.SetStatus(codes.Error, "not sent")
 	}
 	return err
 }

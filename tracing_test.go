@@ -22,6 +22,7 @@ import (
 
 	"github.com/orgkit/orgkit"
 	"github.com/orgkit/orgkit/adapters/gormstore"
+	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 )
 
 const (
@@ -110,7 +111,7 @@ func dbStatement(s sdktrace.ReadOnlySpan) (string, bool) {
 }
 
 func TestTracing_ARequestsSpansAndLogs(t *testing.T) {
-	for _, d := range []gormstore.Dialect{gormstore.SQLite, gormstore.Postgres} {
+	for _, d := range gormtest.Dialects(t) {
 		t.Run(string(d), func(t *testing.T) {
 			spans := tracetest.NewSpanRecorder()
 			tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
@@ -290,4 +291,46 @@ func ExampleTracingConfig() {
 	}
 	r := gin.New()
 	k.Register(r)
+}
+
+// TestTracing_WebhookSend: a webhook delivery is a client span inside Run's delivery round,
+// naming no URL (a receiver's may carry a token).
+func TestTracing_WebhookSend(t *testing.T) {
+	spans := tracetest.NewSpanRecorder()
+	k, p, org := acmeKit(t, orgkit.Config{DB: poolAt(t, gormtest.URL(t, gormstore.SQLite)), Auth: orgkit.AuthConfig{HS256Secret: secret},
+		VaultKeys: vaultKeys, Webhooks: orgkit.WebhooksConfig{AllowPrivate: true},
+		Domains: orgkit.DomainsConfig{Recheck: orgkit.RecheckConfig{Disabled: true}},
+		Tracing: orgkit.TracingConfig{Provider: sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))}})
+	hook := newReceiver(t)
+	endpoint(t, k, p, org.ID, hook.srv.URL+"/hooks?token=abc")
+	run(t, k)
+	hook.waitFor(t, 1)
+	var sends []sdktrace.ReadOnlySpan
+	rounds := map[trace.SpanID]bool{}
+	for deadline := time.Now().Add(5 * time.Second); len(sends) == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		sends = sends[:0]
+		for _, s := range spans.Ended() {
+			switch s.Name() {
+			case "webhook send":
+				sends = append(sends, s)
+			case "webhook delivery":
+				rounds[s.SpanContext().SpanID()] = true
+			}
+		}
+	}
+	if len(sends) != 1 {
+		t.Fatalf("%d webhook send spans, want 1", len(sends))
+	}
+	s := sends[0]
+	if s.SpanKind() != trace.SpanKindClient || !rounds[s.Parent().SpanID()] {
+		t.Errorf("webhook send span of kind %v, parent in a delivery round: %v", s.SpanKind(), rounds[s.Parent().SpanID()])
+	}
+	for _, a := range s.Attributes() {
+		if strings.Contains(a.Value.Emit(), "token") || strings.Contains(a.Value.Emit(), "127.0.0.1") {
+			t.Errorf("span attribute %s names the URL: %s", a.Key, a.Value.Emit())
+		}
+		if a.Key == "http.response.status_code" && a.Value.AsInt64() != 200 && a.Value.AsInt64() != 204 {
+			t.Errorf("status %d", a.Value.AsInt64())
+		}
+	}
 }
