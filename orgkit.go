@@ -222,7 +222,7 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	cfg.Logger = withContextAttrs(cfg.Logger)
+	cfg.Logger = withContextAttrs(cfg.Logger, cfg.Tracing.Provider != nil)
 	if cfg.RedisKeyPrefix == "" {
 		cfg.RedisKeyPrefix = "orgkit:"
 	}
