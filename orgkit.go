@@ -25,6 +25,7 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 
 	"github.com/orgkit/orgkit/adapters/auth"
@@ -102,6 +103,8 @@ type Config struct {
 	Portal PortalConfig
 	// Metrics configures the Prometheus metrics MetricsHandler serves.
 	Metrics MetricsConfig
+	// Tracing turns on OpenTelemetry traces (a provider of the host's); off by default.
+	Tracing TracingConfig
 }
 
 // WebhooksConfig configures webhook endpoints and their deliveries. Endpoints' signing
@@ -209,6 +212,7 @@ type Kit struct {
 	portal  *portal.Portal
 	// gatherer is what MetricsHandler serves; nil: metrics are disabled.
 	gatherer prometheus.Gatherer
+	tracer   trace.Tracer // Run's rounds; nil: tracing is off
 }
 
 // New puts orgkit together on cfg. It opens nothing the host did not configure and starts
@@ -223,10 +227,11 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Logger = withContextAttrs(cfg.Logger, cfg.Tracing.Provider != nil)
 	if cfg.RedisKeyPrefix == "" {
 		cfg.RedisKeyPrefix = "orgkit:"
 	}
-	store, err := gormstore.New(cfg.DB, cfg.Logger)
+	store, err := storeOf(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("orgkit: Config.DB: %w", err)
 	}
@@ -242,6 +247,9 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 		return nil, fmt.Errorf("orgkit: Config.Auth: %w", err)
 	}
 	k := &Kit{cfg: cfg, store: store, checks: map[string]func(context.Context) error{}}
+	if cfg.Tracing.Provider != nil {
+		k.tracer = cfg.Tracing.Provider.Tracer(instrumentationName)
+	}
 	deps := app.Deps{Store: store, Limiter: ratelimit.NewMemory(nil), Logger: cfg.Logger}
 	if cfg.VaultKeys != "" {
 		if deps.Sealer, err = vaultcrypto.Parse(cfg.VaultKeys); err != nil {
@@ -273,6 +281,7 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 	if deps.Metrics, err = k.newMetrics(); err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}
+	k.traceOutgoing(&deps)
 	if cfg.Redis != nil {
 		deps.Bus = cache.NewRedisBus(cfg.Redis, cfg.RedisKeyPrefix+"invalidate")
 	}
@@ -281,7 +290,8 @@ func New(ctx context.Context, cfg Config) (*Kit, error) {
 		Invitations: invitations, AccessCacheTTL: accessCacheTTL(cfg.AccessCache), PublicURL: cfg.PublicURL,
 		PersonalOrganizations: cfg.PersonalOrganizations, Webhooks: app.WebhooksConfig{AllowPrivate: cfg.Webhooks.AllowPrivate}})
 	k.api = httpapi.NewAPI(k.svc, verifier, httpapi.Options{Logger: cfg.Logger, ReadyChecks: k.checks, Draining: cfg.Draining,
-		Metrics: deps.Metrics, Unmatched: func(c *gin.Context, status int) bool { return k.portal.Unmatched(c, status) }})
+		Metrics: deps.Metrics, Unmatched: func(c *gin.Context, status int) bool { return k.portal.Unmatched(c, status) },
+		Trace: cfg.Tracing.serverMiddleware()})
 	if k.portal, err = newPortal(cfg, k.svc, verifier, deps.Metrics); err != nil {
 		return nil, fmt.Errorf("orgkit: %w", err)
 	}
@@ -457,7 +467,7 @@ func (k *Kit) recheckLoop(ctx context.Context) {
 	if every <= 0 {
 		every = time.Minute
 	}
-	k.every(ctx, every, nil, "domain re-checks", func() error {
+	k.every(ctx, every, nil, "domain re-checks", func(ctx context.Context) error {
 		_, err := k.svc.RecheckDueDomains(ctx)
 		return err
 	})
@@ -468,7 +478,7 @@ func (k *Kit) recheckLoop(ctx context.Context) {
 const WebhookPollEvery = 5 * time.Second
 
 func (k *Kit) webhookLoop(ctx context.Context) {
-	k.every(ctx, WebhookPollEvery, k.svc.WebhooksReady(), "webhook delivery", func() error {
+	k.every(ctx, WebhookPollEvery, k.svc.WebhooksReady(), "webhook delivery", func(ctx context.Context) error {
 		_, err := k.svc.DeliverWebhooks(ctx)
 		return err
 	})
@@ -477,14 +487,14 @@ func (k *Kit) webhookLoop(ctx context.Context) {
 // orphanEndpointsLoop removes deleted organizations' webhook endpoints once their last
 // deliveries (organization.deleted among them) are done.
 func (k *Kit) orphanEndpointsLoop(ctx context.Context) {
-	k.every(ctx, OrphanBlobsEvery, nil, "orphan webhook endpoint collection", func() error {
+	k.every(ctx, OrphanBlobsEvery, nil, "orphan webhook endpoint collection", func(ctx context.Context) error {
 		_, err := k.svc.CollectOrphanEndpoints(ctx)
 		return err
 	})
 }
 
 func (k *Kit) outboxLoop(ctx context.Context) {
-	k.every(ctx, OutboxPollEvery, k.svc.OutboxReady(), "outbox delivery", func() error {
+	k.every(ctx, OutboxPollEvery, k.svc.OutboxReady(), "outbox delivery", func(ctx context.Context) error {
 		_, err := k.svc.DeliverOutbox(ctx)
 		return err
 	})
@@ -495,7 +505,7 @@ func (k *Kit) outboxLoop(ctx context.Context) {
 const OrphanBlobsEvery = time.Hour
 
 func (k *Kit) orphanBlobsLoop(ctx context.Context) {
-	k.every(ctx, OrphanBlobsEvery, nil, "orphan blob collection", func() error {
+	k.every(ctx, OrphanBlobsEvery, nil, "orphan blob collection", func(ctx context.Context) error {
 		_, err := k.svc.CollectOrphanBlobs(ctx)
 		return err
 	})
@@ -503,11 +513,11 @@ func (k *Kit) orphanBlobsLoop(ctx context.Context) {
 
 // every runs work now, then every period or when wake fires, until ctx ends; failures are
 // logged and retried on the next round.
-func (k *Kit) every(ctx context.Context, period time.Duration, wake <-chan struct{}, name string, work func() error) {
+func (k *Kit) every(ctx context.Context, period time.Duration, wake <-chan struct{}, name string, work func(context.Context) error) {
 	t := time.NewTicker(period)
 	defer t.Stop()
 	for {
-		if err := work(); err != nil && ctx.Err() == nil {
+		if err := k.round(ctx, name, work); err != nil && ctx.Err() == nil {
 			k.cfg.Logger.ErrorContext(ctx, name+" failed; retrying on the next round", slog.Any("error", err))
 		}
 		select {

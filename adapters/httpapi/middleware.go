@@ -29,7 +29,7 @@ const (
 // requestState is what orgkit keeps of one request: one gin key rather than one per field,
 // since every key costs the hot paths an insertion into the context's map.
 type requestState struct {
-	id      string
+	id      domain.RequestID // also in the request's context, for every layer's logs
 	log     *slog.Logger
 	prelude bool // the prelude ran (an engine-wide copy and a group's must not both)
 }
@@ -42,7 +42,7 @@ func state(c *gin.Context) *requestState {
 }
 
 // setRequestContext echoes a well-formed X-Request-ID or generates one and makes it and the
-// logger available to later handlers. The audit metadata (RequestMeta) is added by
+// logger available to later handlers, the id also through the request's context. The audit metadata (RequestMeta) is added by
 // Authenticate, for the routes that can write audit records.
 func setRequestContext(c *gin.Context, log *slog.Logger) *requestState {
 	// The header maps are indexed directly: every request pays for this, and Get and Set
@@ -53,8 +53,11 @@ func setRequestContext(c *gin.Context, log *slog.Logger) *requestState {
 	} else {
 		id = newRequestID()
 	}
-	st := &requestState{id: id, log: log}
+	st := &requestState{id: domain.RequestID{ID: id}, log: log}
 	c.Set(keyRequest, st)
+	// Handlers pass the request's context to the app, whose logs and the store's then carry
+	// the id: one context value (st is allocated anyway) and the request's shallow copy.
+	c.Request = c.Request.WithContext(domain.WithRequestID(c.Request.Context(), &st.id))
 	c.Writer.Header()[headerRequestID] = []string{id}
 	return st
 }
@@ -112,7 +115,7 @@ func truncate(s string, n int) string {
 
 func requestID(c *gin.Context) string {
 	if st := state(c); st != nil {
-		return st.id
+		return st.id.ID
 	}
 	return ""
 }

@@ -35,6 +35,10 @@ type Options struct {
 	Unmatched func(c *gin.Context, status int) bool
 	// Metrics counts and times every request the prelude runs for; nil: ports.NopMetrics.
 	Metrics ports.Metrics
+	// Trace, when set, runs first on every orgkit route, once, around everything else: the
+	// facade's OpenTelemetry middleware, so that the access log and every later handler see
+	// the request's span. Nil: no tracing work at all.
+	Trace gin.HandlerFunc
 }
 
 // API is orgkit's HTTP API over one Service: its routes, mountable on any Gin router or
@@ -80,7 +84,22 @@ func New(svc *app.Service, verifier ports.TokenVerifier, opts Options, trustedPr
 
 // middleware is what every orgkit route runs first (see prelude).
 func (a *API) middleware() []gin.HandlerFunc {
-	return []gin.HandlerFunc{prelude(a.opts.Logger, a.bodyLimit, a.opts.Metrics)}
+	if a.opts.Trace == nil {
+		return []gin.HandlerFunc{prelude(a.opts.Logger, a.bodyLimit, a.opts.Metrics)}
+	}
+	return []gin.HandlerFunc{traceOnce(a.opts.Trace), prelude(a.opts.Logger, a.bodyLimit, a.opts.Metrics)}
+}
+
+// traceOnce runs trace unless an engine-wide copy of the prelude already ran for this
+// request, so that a request gets one server span, whichever copies apply.
+func traceOnce(trace gin.HandlerFunc) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if st := state(c); st != nil && st.prelude {
+			c.Next()
+			return
+		}
+		trace(c)
+	}
 }
 
 // allowUpload lets POST requests to the route fullPath send MaxUploadBodyBytes.

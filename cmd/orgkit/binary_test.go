@@ -92,14 +92,21 @@ func buildBinary(t *testing.T) string {
 // startBinary runs the binary until the test ends and returns it with its base URL.
 func startBinary(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, string) {
 	t.Helper()
+	cmd, base, _ := startBinaryLogged(t, bin, env, args...)
+	return cmd, base
+}
+
+// startBinaryLogged is startBinary that also returns what the binary writes to stderr (its log).
+func startBinaryLogged(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, string, *lockedBuffer) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -115,9 +122,9 @@ func startBinary(t *testing.T, bin string, env []string, args ...string) (*exec.
 	}()
 	select {
 	case base := <-lines:
-		return cmd, base
+		return cmd, base, stderr
 	case <-time.After(30 * time.Second):
 		t.Fatalf("binary did not start:\n%s", stderr.String())
-		return nil, ""
+		return nil, "", nil
 	}
 }

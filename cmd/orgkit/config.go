@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/orgkit/orgkit/adapters/gormstore"
 )
 
@@ -56,6 +58,7 @@ type config struct {
 	WebhookPrivate   string // ORGKIT_WEBHOOK_ALLOW_PRIVATE, a boolean
 	PortalCookie     string
 	Dev              bool
+	tracer           trace.TracerProvider // serve's, from the OTEL_* variables (tracing.go): no setting of orgkit's
 }
 
 type setting struct {

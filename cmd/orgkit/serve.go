@@ -46,6 +46,15 @@ func serve(ctx context.Context, e env, args []string) error {
 		log.Warn("ORGKIT_VAULT_KEYS is not set: the API-key vault answers 503 vault_unavailable")
 	}
 	gin.SetMode(gin.ReleaseMode)
+	tp, err := tracerProvider(ctx, e.getenv)
+	if err != nil {
+		return err
+	}
+	if tp != nil {
+		// Registered first, so it runs last: after the server drained and Run stopped.
+		defer flushTraces(tp, log.Warn)
+		cfg.tracer = tp
+	}
 	var draining atomic.Bool
 	k, closeKit, err := kit(ctx, cfg, log, draining.Load)
 	if err != nil {

@@ -18,6 +18,9 @@ func kit(ctx context.Context, cfg config, log *slog.Logger, draining func() bool
 		return nil, nil, err
 	}
 	oc.Logger, oc.Draining = log, draining
+	if cfg.tracer != nil {
+		oc.Tracing.Provider = cfg.tracer
+	}
 	oc.Mail.LogText = cfg.Dev // invitation links (with their tokens) reach the log only in development
 	oc.Portal.DevSignIn = cfg.Dev
 	oc.Metrics = metricsConfig()
