@@ -4,8 +4,13 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 PG_DSN  ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 REDIS   ?= redis://127.0.0.1:6379/0
 FUZZTIME ?= 1m
+IMAGE   ?= orgkit:$(VERSION)
+# The Dockerfile's builder base: by default made from the local Go toolchain (no registry);
+# GO_IMAGE=golang:1.26-bookworm pulls the official one instead.
+GO_IMAGE ?= localhost/orgkit-go:$(shell $(GO) env GOVERSION)
+BUILDAH_FLAGS ?=
 
-.PHONY: run test test-integration generate lint build bench bench-http bench-scale browser-deps soak fuzz
+.PHONY: run test test-integration generate lint build bench bench-http bench-scale browser-deps soak fuzz image image-check
 
 run: ## serve on SQLite with a generated development secret (see the printed token command)
 	$(GO) run ./cmd/orgkit serve --dev
@@ -24,9 +29,8 @@ soak: ## 3 replicas of the binary on a fresh database of PG_DSN and on REDIS und
 	ORGKIT_TEST_POSTGRES_DSN='$(PG_DSN)' ORGKIT_TEST_REDIS_URL='$(REDIS)' ORGKIT_SOAK_DURATION="$${ORGKIT_SOAK_DURATION:-3m}" \
 		$(GO) test -count=1 -timeout 20m -run '^TestSoak$$' -v ./internal/soak
 
-fuzz: ## every Go fuzz target (found by go test -list '^Fuzz' ./...) for FUZZTIME each (default 1m), one at a time; stops at the first failure, whose input go test wrote under the package's testdata/fuzz/<target>/ (commit it: it then runs in every go test)
-	@list=$$($(GO) test -list '^Fuzz' ./...) || { echo "$$list"; exit 1; }; \
-	targets=$$(echo "$$list" | awk '/^Fuzz/ { names = names " " $$1; next } /^ok/ { n = split(names, a, " "); for (i = 1; i <= n; i++) print $$2 " " a[i]; names = "" }'); \
+fuzz: ## every Go fuzz target (each `func FuzzX(f *testing.F)` in a _test.go file) for FUZZTIME each (default 1m), one at a time; stops at the first failure, whose input go test wrote under the package's testdata/fuzz/<target>/ (commit it: it then runs in every go test)
+	@targets=$$(git ls-files '*_test.go' | xargs grep -HoE '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' | sed -E 's#^(.*)/[^/]*_test\.go:func (Fuzz[A-Za-z0-9_]+).*#./\1 \2#; s#^[^.][^ ]*_test\.go:func (Fuzz[A-Za-z0-9_]+).*#. \1#' | sort -u); \
 	[ -n "$$targets" ] || { echo "fuzz: no fuzz targets found"; exit 1; }; \
 	echo "$$targets" | while read -r pkg target; do \
 		echo "fuzz: $$target ($$pkg) for $(FUZZTIME)"; \
@@ -48,6 +52,20 @@ lint: ## gofmt, go vet, staticcheck (a Go tool dependency) and a tidy go.mod
 
 build: ## bin/orgkit
 	$(GO) build -ldflags "-X main.buildVersion=$(VERSION)" -o bin/orgkit ./cmd/orgkit
+
+# buildah runs the Dockerfile without a Docker engine: chroot isolation (no OCI runtime, no
+# cgroups; works as root inside a container or VM), overlay storage, and the host's module
+# and build caches mounted into the build, so an image after `make build` or the tests links
+# what is already compiled.
+image: ## the container image $(IMAGE) from the Dockerfile with buildah (installed with busybox-static when missing); BUILDAH_FLAGS adds flags, e.g. --layers
+	@command -v buildah >/dev/null && dpkg -s busybox-static >/dev/null 2>&1 || (apt-get update && apt-get install -y buildah busybox-static)
+	@case '$(GO_IMAGE)' in localhost/orgkit-go:*) PATH="$$(dirname "$$(command -v $(GO))"):$$PATH" internal/imagecheck/gobase.sh '$(GO_IMAGE)';; esac
+	buildah bud --isolation chroot --build-arg GO_IMAGE='$(GO_IMAGE)' --build-arg VERSION='$(VERSION)' \
+		-v "$$($(GO) env GOMODCACHE)":/go/pkg/mod -v "$$($(GO) env GOCACHE)":/root/.cache/go-build \
+		$(BUILDAH_FLAGS) -t '$(IMAGE)' .
+
+image-check: ## check $(IMAGE) (make image first): no shell, user 65532, static binary, version, and serve answering /healthz and /readyz on a read-only root with a writable /data
+	$(GO) run ./internal/imagecheck -image '$(IMAGE)' -version '$(VERSION)'
 
 bench: ## speed and memory targets
 	$(GO) test -run '^$$' -bench . -benchmem ./...
