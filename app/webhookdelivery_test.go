@@ -20,6 +20,11 @@ func withSender(s *mocks.MockWebhookSender) func(*app.Deps, deps) {
 	return func(deps *app.Deps, _ deps) { deps.Webhooks = s }
 }
 
+// withMetrics wires m, whose expectations the test sets.
+func withMetrics(m *mocks.MockMetrics) func(*app.Deps, deps) {
+	return func(deps *app.Deps, _ deps) { deps.Metrics = m }
+}
+
 // oneDue makes the store hand out delivery d once, for endpoint ep.
 func oneDue(d deps, del domain.WebhookDelivery, ep domain.WebhookEndpoint) {
 	gomock.InOrder(
@@ -79,8 +84,11 @@ func TestDeliverWebhooks_BacksOffThenGivesUp(t *testing.T) {
 
 // An endpoint that failed for three days is disabled, says why, and the change is audited.
 func TestDeliverWebhooks_DisablesAnEndpointFailingForThreeDays(t *testing.T) {
-	sender := mocks.NewMockWebhookSender(gomock.NewController(t))
-	d := newDeps(t, app.Config{}, withSender(sender))
+	ctrl := gomock.NewController(t)
+	sender, metrics := mocks.NewMockWebhookSender(ctrl), mocks.NewMockMetrics(ctrl)
+	d := newDeps(t, app.Config{}, withSender(sender), withMetrics(metrics))
+	metrics.EXPECT().WebhookDelivery(ports.DeliveryFailure).Times(1)
+	metrics.EXPECT().WebhookEndpointDisabled().Times(1) // counted once, after the commit
 	since := now.Add(-domain.WebhookDisableAfter)
 	ep := domain.WebhookEndpoint{ID: 7, OrganizationID: &org.ID, URL: "https://hooks.example.com/", Secret: []byte("sealed"), FailingSince: &since}
 	del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending, Attempts: domain.WebhookDisableAttempts - 1,
@@ -138,8 +146,10 @@ func TestDeliverWebhooks_SuccessClearsFailingSince(t *testing.T) {
 // An endpoint whose last failures were long ago is not disabled by the first failure after a
 // quiet spell: the failing delivery must have failed its retries for hours too.
 func TestDeliverWebhooks_OneFailureAfterAQuietSpellDisablesNothing(t *testing.T) {
-	sender := mocks.NewMockWebhookSender(gomock.NewController(t))
-	d := newDeps(t, app.Config{}, withSender(sender))
+	ctrl := gomock.NewController(t)
+	sender, metrics := mocks.NewMockWebhookSender(ctrl), mocks.NewMockMetrics(ctrl)
+	d := newDeps(t, app.Config{}, withSender(sender), withMetrics(metrics))
+	metrics.EXPECT().WebhookDelivery(ports.DeliveryFailure).Times(1) // and no WebhookEndpointDisabled
 	since := now.Add(-5 * 24 * time.Hour)
 	ep := domain.WebhookEndpoint{ID: 7, OrganizationID: &org.ID, URL: "https://hooks.example.com/", Secret: []byte("sealed"), FailingSince: &since}
 	del := domain.WebhookDelivery{ID: 3, EndpointID: 7, OrganizationID: &org.ID, Status: domain.DeliveryPending,
