@@ -14,6 +14,7 @@ import (
 
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
+	"github.com/orgkit/orgkit/internal/syncbuf"
 )
 
 // TestBinary builds the real orgkit binary and walks the README: serve, mint a token,
@@ -97,7 +98,7 @@ func startBinary(t *testing.T, bin string, env []string, args ...string) (*exec.
 }
 
 // startBinaryLogged is startBinary that also returns what the binary writes to stderr (its log).
-func startBinaryLogged(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, string, *lockedBuffer) {
+func startBinaryLogged(t *testing.T, bin string, env []string, args ...string) (*exec.Cmd, string, *syncbuf.Buffer) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
@@ -105,7 +106,7 @@ func startBinaryLogged(t *testing.T, bin string, env []string, args ...string) (
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &lockedBuffer{}
+	stderr := &syncbuf.Buffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -18,27 +18,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/orgkit/orgkit/internal/syncbuf"
+
 	"github.com/orgkit/orgkit/adapters/gormstore"
 	"github.com/orgkit/orgkit/adapters/gormstore/gormtest"
 	"github.com/orgkit/orgkit/app"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
@@ -47,13 +32,13 @@ var listening = regexp.MustCompile(`listening on (http://\S+)`)
 // startRun starts run(serve …) in-process and returns its base URL and a stop function
 // that cancels the context and returns run's error. Unless env sets ORGKIT_SHUTDOWN_DELAY,
 // stopping drains at once.
-func startRun(t *testing.T, args []string, env map[string]string) (string, func() error, *lockedBuffer) {
+func startRun(t *testing.T, args []string, env map[string]string) (string, func() error, *syncbuf.Buffer) {
 	t.Helper()
 	if _, ok := env["ORGKIT_SHUTDOWN_DELAY"]; !ok {
 		env["ORGKIT_SHUTDOWN_DELAY"] = "0"
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, args, envOf(env), stdout, stderr) }()
 	deadline := time.Now().Add(20 * time.Second)

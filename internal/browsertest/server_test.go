@@ -2,16 +2,16 @@ package browsertest
 
 import (
 	"bufio"
-	"bytes"
 	"fmt"
 	"net"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/orgkit/orgkit/internal/syncbuf"
 
 	"github.com/orgkit/orgkit/adapters/dnsverify/dnstest"
 	"github.com/orgkit/orgkit/adapters/mail/smtptest"
@@ -23,7 +23,7 @@ type server struct {
 	base string // http://127.0.0.1:port, also the binary's public URL
 	smtp *smtptest.Server
 	dns  *dnstest.Server
-	logs *lockedBuffer // the binary's stderr
+	logs *syncbuf.Buffer // the binary's stderr
 }
 
 var listening = regexp.MustCompile(`listening on (http://\S+)`)
@@ -71,7 +71,7 @@ func (s *server) start(t *testing.T, bin string, port int) error {
 	if err != nil {
 		return err
 	}
-	s.logs = &lockedBuffer{}
+	s.logs = &syncbuf.Buffer{}
 	cmd.Stderr = s.logs
 	if err := cmd.Start(); err != nil {
 		return err
@@ -129,22 +129,4 @@ func freePort() (int, error) {
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
 	return port, ln.Close()
-}
-
-// lockedBuffer is a bytes.Buffer written by the binary's stderr copier and read by tests.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

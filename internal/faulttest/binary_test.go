@@ -17,6 +17,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/orgkit/orgkit/internal/syncbuf"
 )
 
 // secret signs the tests' HS256 tokens; superadmin is the platform superadmin's email.
@@ -58,14 +60,14 @@ type orgkit struct {
 	bin  string
 	env  []string
 	base string
-	logs *lockedBuffer
+	logs *syncbuf.Buffer
 }
 
 // startOrgkit runs `orgkit serve` with the tests' defaults plus env (KEY=VALUE) until the
 // test ends; its log is printed when the test fails.
 func startOrgkit(t *testing.T, env ...string) *orgkit {
 	t.Helper()
-	k := &orgkit{t: t, bin: binary(t), logs: &lockedBuffer{}}
+	k := &orgkit{t: t, bin: binary(t), logs: &syncbuf.Buffer{}}
 	k.env = append([]string{"PATH=/usr/bin:/bin", "ORGKIT_HTTP_ADDR=127.0.0.1:0", "ORGKIT_AUTH_HS256_SECRET=" + secret,
 		"ORGKIT_SUPERADMIN_EMAILS=" + superadmin, "ORGKIT_SHUTDOWN_DELAY=0s", "ORGKIT_DATA_DIR=" + t.TempDir(),
 		"ORGKIT_LOG_LEVEL=warn", "ORGKIT_VAULT_KEYS=" + vaultKeys(t)}, env...)
@@ -238,22 +240,4 @@ func eventually(t *testing.T, timeout time.Duration, what string, f func() error
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for the process's writes and the test's reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

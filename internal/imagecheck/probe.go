@@ -2,16 +2,16 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os/exec"
 	"regexp"
-	"sync"
 	"syscall"
 	"time"
+
+	"github.com/orgkit/orgkit/internal/syncbuf"
 )
 
 var listening = regexp.MustCompile(`^orgkit listening on (http://\S+)$`)
@@ -24,7 +24,7 @@ func probeServe(cmd *exec.Cmd) error {
 	if err != nil {
 		return err
 	}
-	var stderr lockedBuffer
+	var stderr syncbuf.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		return err
@@ -78,22 +78,4 @@ func probeServe(cmd *exec.Cmd) error {
 	case <-time.After(30 * time.Second):
 		return fail(errors.New("serve did not stop within 30s of SIGTERM"))
 	}
-}
-
-// lockedBuffer is a bytes.Buffer the child's stderr copier and the caller may share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
